@@ -1,0 +1,38 @@
+"""One-line, actionable config errors that never echo a secret.
+
+singer-sdk prints each entry of `ConfigValidationError.errors` on its own line and exits 1;
+its JSON-schema messages quote the offending value, so secrets are masked first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from singer_sdk.exceptions import ConfigValidationError
+
+from connector_common.redaction import redact, secret_values
+
+ConfigCheck = Callable[[Mapping], list[str]]
+
+
+class ValidatedConfigMixin:
+    """Mix into a Tap/Target: run `config_checks()` after singer-sdk's schema validation."""
+
+    config_jsonschema: dict
+
+    def config_checks(self) -> list[str]:
+        """Return one line per invalid setting; override in the plugin."""
+        return []
+
+    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
+        secrets = secret_values(dict(self.config), self.config_jsonschema)  # type: ignore[attr-defined]
+        try:
+            errors = super()._validate_config(raise_errors=False)  # type: ignore[misc]
+        except ConfigValidationError as exc:  # pragma: no cover - raise_errors=False
+            errors = exc.errors
+        if not errors:
+            errors = self.config_checks()
+        errors = [redact(e, secrets) for e in errors]
+        if errors and raise_errors:
+            raise ConfigValidationError("Config validation failed", errors=errors)
+        return errors

@@ -1,0 +1,1 @@
+"""Local emulators of the Directo, Directus 1.1 and Dokus APIs, written from their documentation."""
