@@ -29,8 +29,9 @@ def retry_after_seconds(response: requests.Response | None) -> float | None:
     try:
         seconds = float(value)
     except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value) if value else None
-        if parsed is None:
+        try:
+            parsed = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
             return None
         seconds = parsed.timestamp() - time.time()
     return min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS)

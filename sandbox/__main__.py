@@ -61,7 +61,9 @@ def main(argv: list[str] | None = None) -> int:
             args.dokus_port,
         ),
     }
-    servers = {name: SandboxServer(e, args.host, port).start() for name, (e, port) in emulators.items()}
+    servers = {
+        name: SandboxServer(e, args.host, port).start() for name, (e, port) in emulators.items()
+    }
     described = {
         name: {"url": server.emulator.base_url(server.url), **server.emulator.credentials()}
         for name, server in servers.items()

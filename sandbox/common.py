@@ -240,7 +240,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         """Silence stderr logging: the RequestLog is the record."""
 
     def _dispatch(self) -> None:
@@ -389,8 +389,12 @@ class SandboxServer:
         return f"http://{self.host}:{self.port}"
 
     def start(self) -> SandboxServer:
+        # A short poll interval keeps stop() (and so each test's teardown) fast.
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name=f"sandbox-{self.emulator.name}", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"sandbox-{self.emulator.name}",
+            daemon=True,
         )
         self._thread.start()
         return self

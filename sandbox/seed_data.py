@@ -41,7 +41,9 @@ class SeedData:
 
     def person(self, country: str = "EE") -> str:
         first, last = (
-            (ESTONIAN_FIRST, ESTONIAN_LAST) if country == "EE" else (NORWEGIAN_FIRST, NORWEGIAN_LAST)
+            (ESTONIAN_FIRST, ESTONIAN_LAST)
+            if country == "EE"
+            else (NORWEGIAN_FIRST, NORWEGIAN_LAST)
         )
         return f"{self.rng.choice(first)} {self.rng.choice(last)}"
 
