@@ -1,0 +1,1 @@
+"""target-dokus: load Singer streams into Dokus customers, products and draft invoices."""

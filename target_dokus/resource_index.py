@@ -1,0 +1,122 @@
+"""What Dokus already holds for one resource: read once per run, then kept up to date.
+
+One `GET /X/` per resource and run gives match key -> existing record, so deciding between
+create, update and "nothing to do" costs no further requests. Writes made during the run are
+folded back in, so two records with the same key in one run update rather than duplicate.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from target_dokus.client import DokusClient
+from target_dokus.errors import DokusRecordError, DokusRunError
+from target_dokus.payload import MatchKey, match_key
+from target_dokus.resources import DokusResource
+
+
+class DokusResourceIndex:
+    """Existing records of one resource by id and by match key; thread-safe."""
+
+    def __init__(
+        self,
+        client: DokusClient,
+        resource: DokusResource,
+        key_fields: tuple[str, ...],
+        logger: logging.Logger,
+    ) -> None:
+        self.client = client
+        self.resource = resource
+        self.key_fields = key_fields
+        self.logger = logger
+        self._by_id: dict[int, dict[str, Any]] = {}
+        self._by_key: dict[MatchKey, int] = {}
+        self._lock = threading.Lock()
+        self.loaded = False
+
+    def load(self) -> None:
+        """Read the resource's list endpoint once (a failure here stops the run)."""
+        with self._lock:
+            if self.loaded:
+                return
+            try:
+                answer = self.client.request("GET", self.resource.path)
+            except DokusRecordError as exc:
+                raise DokusRunError(
+                    f"could not read Dokus {self.resource.name} to match records: {exc.message}"
+                ) from None
+            records = self._unwrap_list(answer.body)
+            duplicates = 0
+            for record in sorted(records, key=lambda r: int(r.get("id") or 0)):
+                duplicates += not self._remember_locked(record, keep_existing=True)
+            self.loaded = True
+        if duplicates:
+            self.logger.warning(
+                "Dokus holds %d %s sharing a match key %s; records update the lowest id",
+                duplicates,
+                self.resource.name,
+                "+".join(self.key_fields),
+            )
+        self.logger.info("Read %d existing Dokus %s", len(records), self.resource.name)
+
+    def _unwrap_list(self, body: Any) -> list[dict[str, Any]]:
+        records = body.get(self.resource.list_key) if isinstance(body, dict) else None
+        if not isinstance(records, list):
+            raise DokusRunError(
+                f"Dokus answered GET {self.resource.path} without a '{self.resource.list_key}' list"
+            )
+        return [r for r in records if isinstance(r, dict) and r.get("id") is not None]
+
+    def _remember_locked(self, record: dict[str, Any], *, keep_existing: bool = False) -> bool:
+        ident = int(record["id"])
+        previous = self._by_id.get(ident)
+        if previous is not None:
+            old_key = match_key(self.key_fields, previous)
+            if old_key is not None and self._by_key.get(old_key) == ident:
+                del self._by_key[old_key]
+        self._by_id[ident] = record
+        key = match_key(self.key_fields, record)
+        if key is None:
+            return True
+        if keep_existing and key in self._by_key:
+            return False
+        self._by_key[key] = ident
+        return True
+
+    def remember(self, record: dict[str, Any]) -> None:
+        """Fold in what Dokus answered to a create or update."""
+        with self._lock:
+            self._remember_locked(record)
+
+    def forget(self, ident: int) -> None:
+        with self._lock:
+            record = self._by_id.pop(ident, None)
+            if record is not None:
+                key = match_key(self.key_fields, record)
+                if key is not None and self._by_key.get(key) == ident:
+                    del self._by_key[key]
+
+    def by_id(self, ident: int) -> dict[str, Any] | None:
+        with self._lock:
+            return self._by_id.get(ident)
+
+    def by_key(self, key: MatchKey) -> dict[str, Any] | None:
+        with self._lock:
+            ident = self._by_key.get(key)
+            return self._by_id.get(ident) if ident is not None else None
+
+    def search(self, key: MatchKey) -> dict[str, Any] | None:
+        """Ask Dokus directly (list search criteria) whether a record with `key` exists.
+
+        Used after a create whose answer was lost; the criteria are a contains-match (and
+        Dokus ignores criteria it does not know), so the exact match is checked here.
+        """
+        params = dict(zip(self.key_fields, key, strict=True))
+        answer = self.client.request("GET", self.resource.path, params=params)
+        for record in self._unwrap_list(answer.body):
+            if match_key(self.key_fields, record) == key:
+                self.remember(record)
+                return record
+        return None

@@ -1,0 +1,111 @@
+"""Everything one run of the target shares across streams: client, lanes, indexes, tallies.
+
+There is one Dokus account per run, so one session, one rate limiter, one worker pool (the
+`max_concurrency` bound holds for the whole run) and one index per resource.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
+from connector_common.rate_limit import RateLimiter
+from target_dokus.client import DokusClient
+from target_dokus.dead_letter import DeadLetterFile
+from target_dokus.lanes import OrderedLanes
+from target_dokus.resource_index import DokusResourceIndex
+from target_dokus.resources import RESOURCES
+from target_dokus.settings import account_label, api_root, key_fields
+from target_dokus.upsert import DokusUpserter
+
+OUTCOME_ORDER = (
+    "created",
+    "updated",
+    "unchanged",
+    "deleted",
+    "already_gone",
+    "delete_skipped",
+    "dead_lettered",
+    "would_create",
+    "would_update",
+    "would_delete",
+)
+
+
+class DokusRun:
+    """Per-run state; the first fatal failure stops every lane."""
+
+    def __init__(self, config: Mapping[str, Any], logger: logging.Logger, secrets: list[str]):
+        self.config = config
+        self.logger = logger
+        self.client = DokusClient(
+            api_root(config),
+            config["email"],
+            config["password"],
+            account_label=account_label(config),
+            timeout=float(config.get("timeout") or 60),
+            pool_size=int(config.get("max_concurrency") or 1),
+            rate_limiter=RateLimiter(config.get("requests_per_minute") or None),
+            secrets=secrets,
+            logger=logger,
+        )
+        self.lanes = OrderedLanes(int(config.get("max_concurrency") or 1))
+        self.dead_letters = DeadLetterFile(
+            config.get("dead_letter_path") or "target-dokus-dead-letter.jsonl", secrets
+        )
+        self.on_error = config.get("on_error") or "dead_letter"
+        self.counts: dict[str, Counter[str]] = {}
+        self.failure: BaseException | None = None
+        self._upserters: dict[str, DokusUpserter] = {}
+        self._lock = threading.Lock()
+
+    def upserter(self, resource_name: str) -> DokusUpserter:
+        """The resource's writer, its index read from Dokus on first use (in the caller)."""
+        with self._lock:
+            upserter = self._upserters.get(resource_name)
+            if upserter is None:
+                index = DokusResourceIndex(
+                    self.client,
+                    RESOURCES[resource_name],
+                    key_fields(self.config, resource_name),
+                    self.logger,
+                )
+                upserter = DokusUpserter(
+                    self.client,
+                    index,
+                    hard_delete=bool(self.config.get("hard_delete")),
+                    dry_run=bool(self.config.get("dry_run")),
+                    logger=self.logger,
+                )
+                self._upserters[resource_name] = upserter
+        upserter.index.load()
+        return upserter
+
+    def fail(self, exc: BaseException) -> None:
+        with self._lock:
+            if self.failure is None:
+                self.failure = exc
+        self.lanes.stop()
+
+    def raise_if_failed(self) -> None:
+        if self.failure is not None:
+            raise self.failure
+
+    def tally(self, resource: str, outcome: str) -> None:
+        with self._lock:
+            self.counts.setdefault(resource, Counter())[outcome] += 1
+
+    def log_summary(self) -> None:
+        for resource, counts in sorted(self.counts.items()):
+            parts = [f"{counts[o]} {o.replace('_', ' ')}" for o in OUTCOME_ORDER if counts[o]]
+            self.logger.info("Dokus %s: %s", resource, ", ".join(parts))
+        skipped = sum(c["delete_skipped"] for c in self.counts.values())
+        if skipped:
+            self.logger.warning("%d deletion(s) skipped because hard_delete is off", skipped)
+
+    def close(self) -> None:
+        self.lanes.close()
+        self.client.close()

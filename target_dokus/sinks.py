@@ -1,0 +1,127 @@
+"""Sinks: one for streams mapped to a Dokus resource, one that skips unmapped streams.
+
+DokusSink hands each record to a worker lane and counts it as pending; singer-sdk calls
+`process_batch` from `drain_all` before it emits state, and that waits for every pending
+record to be written or dead-lettered. So state never moves past a record still in flight.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Any
+
+from singer_sdk.sinks import Sink
+
+from target_dokus.errors import DokusRecordError, DokusRunError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from target_dokus.target import TargetDokus
+
+DELETED_AT = "_sdc_deleted_at"
+
+
+class DokusSink(Sink):
+    """Writes a stream's records to one Dokus resource (upsert, or delete)."""
+
+    def __init__(
+        self,
+        target: TargetDokus,
+        stream_name: str,
+        schema: dict,
+        key_properties: Sequence[str] | None,
+    ) -> None:
+        self.run = target.run
+        self.resource_name = target.resource_for(stream_name) or ""
+        self._pending: list[Future[Any]] = []
+        super().__init__(target, stream_name, schema, key_properties)
+
+    @property
+    def include_sdc_metadata_properties(self) -> bool:
+        """Always keep `_sdc_deleted_at`: singer-sdk strips it otherwise, and it marks deletions.
+
+        The `_sdc_*` fields this adds are dropped again before anything is sent to Dokus.
+        """
+        return True
+
+    def setup(self) -> None:
+        # Reading the index here, on the reader's thread, makes a wrong password stop the run
+        # at the first request, before any record is queued.
+        self.upserter = self.run.upserter(self.resource_name)
+
+    def process_record(self, record: dict, context: dict) -> None:
+        self.run.raise_if_failed()
+        deleted_at = record.get(DELETED_AT)
+        clean = {k: v for k, v in record.items() if not k.startswith("_sdc_")}
+        lane = self.upserter.lane_key(clean)
+        self._pending.append(self.run.lanes.submit(lane, lambda: self._write(clean, deleted_at)))
+
+    def _write(self, record: dict[str, Any], deleted_at: Any) -> str:
+        """Runs on a lane: write one record; a refusal is dead-lettered or stops the run."""
+        run = self.run
+        deleted = deleted_at is not None
+        try:
+            outcome = self.upserter.write(record, deleted=deleted)
+        except DokusRecordError as exc:
+            if run.on_error == "fail":
+                failure = DokusRunError(
+                    f"Dokus refused a record of stream {self.stream_name!r} "
+                    f"({self.resource_name}, HTTP {exc.status or '-'}): {exc.message} "
+                    "(on_error is fail; nothing after it was confirmed)"
+                )
+                run.fail(failure)
+                raise failure from None
+            if deleted:
+                record = {**record, DELETED_AT: deleted_at}
+            run.dead_letters.append(
+                record=record,
+                stream=self.stream_name,
+                resource=self.resource_name,
+                status=exc.status,
+                message=exc.message,
+            )
+            outcome = "dead_lettered"
+        except Exception as exc:  # auth failure, or a bug: stop every lane, no state past it
+            run.fail(exc)
+            raise
+        run.tally(self.resource_name, outcome)
+        return outcome
+
+    def process_batch(self, context: dict) -> None:
+        """Wait until every record handed to the lanes is written or dead-lettered."""
+        pending, self._pending = self._pending, []
+        for future in pending:
+            try:
+                future.result()
+            except BaseException as exc:
+                self.run.fail(exc)
+        self.run.raise_if_failed()
+
+
+class IgnoredStreamSink(Sink):
+    """A stream that maps to no Dokus resource (e.g. meltano_test_stream): never written."""
+
+    def __init__(
+        self,
+        target: TargetDokus,
+        stream_name: str,
+        schema: dict,
+        key_properties: Sequence[str] | None,
+    ) -> None:
+        super().__init__(target, stream_name, schema, key_properties)
+        if target.note_skipped_stream(stream_name):
+            self.logger.info(
+                "Stream %r maps to no Dokus resource (see stream_resources); its records "
+                "are skipped",
+                stream_name,
+            )
+
+    def get_validator(self) -> None:
+        return None  # nothing is written, so nothing to validate
+
+    def process_record(self, record: dict, context: dict) -> None:
+        """Skip the record."""
+
+    def process_batch(self, context: dict) -> None:
+        """Nothing was kept."""

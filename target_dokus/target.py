@@ -1,0 +1,92 @@
+"""target-dokus: upsert Singer streams into Dokus customers, groups, products, draft invoices."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from singer_sdk import Target
+from singer_sdk.sinks import Sink
+
+from connector_common.config_errors import ValidatedConfigMixin
+from connector_common.redaction import secret_values
+from target_dokus.errors import DokusRunError
+from target_dokus.resources import WRITABLE_RESOURCES
+from target_dokus.run import DokusRun
+from target_dokus.settings import CONFIG_SCHEMA, config_problems, resource_problem
+from target_dokus.sinks import DokusSink, IgnoredStreamSink
+
+
+class TargetDokus(ValidatedConfigMixin, Target):
+    """Singer target for the Dokus invoicing API (https://SUBDOMAIN.dokus.no)."""
+
+    name = "target-dokus"
+    package_name = "directo-dokus-singer"
+    config_jsonschema = CONFIG_SCHEMA
+    default_sink_class = DokusSink
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._run: DokusRun | None = None
+        self._skipped_streams: set[str] = set()
+        super().__init__(*args, **kwargs)
+
+    def note_skipped_stream(self, stream_name: str) -> bool:
+        """True the first time a stream is skipped, so it gets exactly one log line."""
+        first = stream_name not in self._skipped_streams
+        self._skipped_streams.add(stream_name)
+        return first
+
+    def config_checks(self) -> list[str]:
+        return config_problems(self.config)
+
+    @property
+    def run(self) -> DokusRun:
+        """Created on the first mapped stream, so --about and skipped streams open nothing."""
+        if self._run is None:
+            secrets = secret_values(dict(self.config), self.config_jsonschema)
+            self._run = DokusRun(self.config, self.logger, secrets)
+        return self._run
+
+    def resource_for(self, stream_name: str) -> str | None:
+        """The Dokus resource a stream goes to (stream_resources, else its own name)."""
+        mapping = self.config.get("stream_resources") or {}
+        resource = mapping.get(stream_name, stream_name)
+        problem = resource_problem(stream_name, resource)
+        if resource == "sent_invoices":
+            raise DokusRunError(str(problem))
+        if stream_name in mapping and problem:
+            raise DokusRunError(str(problem))
+        return resource if resource in WRITABLE_RESOURCES else None
+
+    def get_sink_class(self, stream_name: str) -> type[Sink]:
+        return DokusSink if self.resource_for(stream_name) else IgnoredStreamSink
+
+    def process_endofpipe(self) -> None:
+        """Drain (state goes out only now), summarise, and fail if anything was dead-lettered."""
+        try:
+            super().process_endofpipe()
+        finally:
+            if self._run is not None:
+                self._run.close()
+        if self._run is None:
+            return
+        self._run.log_summary()
+        refused = self._run.dead_letters.count
+        if refused:
+            raise DokusRunError(
+                f"{refused} record(s) refused by Dokus were written to "
+                f"{self._run.dead_letters.path}; fix them and re-run"
+            )
+
+    @classmethod
+    def invoke(cls, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        """Our run errors end with one clear line and exit code 1, not a traceback."""
+        try:
+            super().invoke(*args, **kwargs)
+        except DokusRunError as exc:
+            cls.logger.error("%s", exc)
+            sys.exit(1)
+
+
+if __name__ == "__main__":
+    TargetDokus.cli()
