@@ -22,8 +22,14 @@ from urllib.parse import parse_qsl
 
 import simplejson
 
-from sandbox.common import Emulator, Request, Response
-from sandbox.directus_filters import FilterError, evaluate, matches, parse_filters
+from sandbox.common import Emulator, Fault, Request, Response
+from sandbox.directus_filters import (
+    Condition,
+    FilterError,
+    compile_condition,
+    evaluate,
+    parse_filters,
+)
 from sandbox.directus_schema import (
     DELETED,
     DRAFT,
@@ -59,6 +65,15 @@ def _encode(data: Any) -> bytes:
     return simplejson.dumps(data, use_decimal=True, ensure_ascii=False).encode("utf-8")
 
 
+def _order_key(value: Any) -> tuple[int, Any]:
+    """MySQL-like ORDER BY: NULL first, then numbers, then text (mixed columns never crash)."""
+    if value is None:
+        return (0, 0)
+    if isinstance(value, int | float | Decimal):
+        return (1, value)
+    return (2, str(value))
+
+
 class DirectusEmulator(Emulator):
     """Directus 6 (API 1.1) with seeded tables; see the module docstring for the two modes."""
 
@@ -91,6 +106,7 @@ class DirectusEmulator(Emulator):
         self._hooks: list[tuple[str | None, int, RowsHook]] = []
         self._rows_requests: dict[str | None, int] = {}
         self._hook_lock = threading.Lock()
+        self._related_index: dict[tuple[str, str], dict[Any, list[Any]]] = {}
 
     # ----------------------------------------------------------------- plumbing
     def credentials(self) -> dict[str, str]:
@@ -130,6 +146,7 @@ class DirectusEmulator(Emulator):
         if public and self.mode == "docs":
             return self._error(401, NOT_LOGGED_IN)
         with self.lock:
+            self._related_index = {}
             if path.rstrip("/") == "/tables":
                 return self._tables(request, public)
             if public:
@@ -320,16 +337,26 @@ class DirectusEmulator(Emulator):
 
     # ---------------------------------------------------------------------- rows
     def _related_ids(self, table: Table, column: Column, row: dict[str, Any]) -> list[Any]:
-        own_id = row[table.primary_column]
+        index = self._related_index.get((table.name, column.name))
+        if index is None:
+            index = self._index_relation(column)
+            self._related_index[(table.name, column.name)] = index
+        return index.get(row[table.primary_column], [])
+
+    def _index_relation(self, column: Column) -> dict[Any, list[Any]]:
+        """Own id -> related ids of an ALIAS column (rebuilt per request: data changes)."""
+        index: dict[Any, list[Any]] = {}
         if column.relationship_type == "ONETOMANY":
             related = self.tables[column.related_table or ""]
             key = column.junction_key_right or ""
-            return [pk for pk, r in related.rows.items() if r.get(key) == own_id]
-        if column.relationship_type == "MANYTOMANY":
+            for pk, r in related.rows.items():
+                index.setdefault(r.get(key), []).append(pk)
+        elif column.relationship_type == "MANYTOMANY":
             junction = self.tables[column.junction_table or ""]
             left, right = column.junction_key_left or "", column.junction_key_right or ""
-            return [j[right] for j in junction.rows.values() if j.get(left) == own_id]
-        return []
+            for j in junction.rows.values():
+                index.setdefault(j.get(left), []).append(j[right])
+        return index
 
     def _number(self, value: Any) -> Any:
         if self.numbers_as_strings and isinstance(value, int | float | Decimal):
@@ -403,6 +430,14 @@ class DirectusEmulator(Emulator):
         if ids:
             in_lists.append((table.primary_column, ids.split(",")))
 
+        compiled = {id(c): compile_condition(c, table.column(c.column)) for c in conditions}  # type: ignore[arg-type]
+        alias_columns = {
+            c.column
+            for c in conditions
+            if (table.column(c.column) or Column("", "", "")).relationship_type
+            in ("ONETOMANY", "MANYTOMANY")
+        }
+
         def test_row(row: dict[str, Any]) -> bool:
             if statuses is not None and row.get(table.status_column or "") not in statuses:
                 return False
@@ -410,15 +445,13 @@ class DirectusEmulator(Emulator):
                 if str(row.get(name)) not in values:
                     return False
 
-            def test(cond: Any) -> bool:
-                column = table.column(cond.column)
-                assert column is not None
-                related = (
-                    self._related_ids(table, column, row)
-                    if column.relationship_type in ("ONETOMANY", "MANYTOMANY")
-                    else None
-                )
-                return matches(cond, column, row.get(cond.column), related)
+            def test(cond: Condition) -> bool:
+                related = None
+                if cond.column in alias_columns:
+                    column = table.column(cond.column)
+                    assert column is not None
+                    related = self._related_ids(table, column, row)
+                return compiled[id(cond)](row.get(cond.column), related)
 
             return evaluate(conditions, test, self.or_grouping)
 
@@ -429,13 +462,7 @@ class DirectusEmulator(Emulator):
             if key.startswith("order[") and key.endswith("]")
         ]
         for name, direction in reversed(orders):
-            selected.sort(
-                key=lambda r, n=name: (
-                    r.get(n) is not None,
-                    r.get(n) if r.get(n) is not None else 0,
-                ),
-                reverse=direction == "DESC",
-            )
+            selected.sort(key=lambda r, n=name: _order_key(r.get(n)), reverse=direction == "DESC")
         return selected
 
     def _list_rows(self, request: Request, table: Table) -> Response:
@@ -482,6 +509,10 @@ class DirectusEmulator(Emulator):
                 return self._json({"meta": meta, "data": []})
             return self._error(404, "Item not found")
         return self._json({"meta": meta, "data": self.render_row(table, row, self._depth(request))})
+
+    def php_fatal(self, count: int = 1, path: str | None = None) -> None:
+        """The next `count` requests answer like a PHP fatal error: 200 with an empty HTML body."""
+        self.faults.add(Fault(kind="body", status=200, body="", count=count, path=path))
 
     # ------------------------------------------------------------ data changes
     def on_rows_request(self, number: int, action: RowsHook, table: str | None = None) -> None:
@@ -551,6 +582,8 @@ class DirectusEmulator(Emulator):
                     row[t.primary_column] = pk
                 if t.status_column:
                     row[t.status_column] = PUBLISHED
+                if t.date_update_column:
+                    row[t.date_update_column] = stamp
                 self._fill_extra_columns(t, row, pk)
                 t.rows[pk] = row
                 added.append(pk)
@@ -627,6 +660,9 @@ class DirectusEmulator(Emulator):
                     ),
                 }
                 return self._json(changed)
+            if action == "php_fatal":
+                self.php_fatal(int(payload.get("count", 1)), payload.get("path"))
+                return self._json({"php_fatal": int(payload.get("count", 1))})
             if action == "add_column":
                 column = self.add_column(
                     table,

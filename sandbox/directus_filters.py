@@ -82,69 +82,71 @@ def _typed(column: Column, raw: str) -> Any:
     return raw
 
 
-def _comparable(value: Any) -> Any:
-    if isinstance(value, bool):
-        return Decimal(int(value))
-    if isinstance(value, int | float):
-        return Decimal(str(value))
-    return value
+Matcher = Callable[[Any, "list[Any] | None"], bool]
+COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "eq": lambda a, b: a == b,
+    "neq": lambda a, b: a != b,
+    "lt": lambda a, b: a < b,
+    "lte": lambda a, b: a <= b,
+    "gt": lambda a, b: a > b,
+    "gte": lambda a, b: a >= b,
+}
 
 
 def _compare(left: Any, right: Any, op: Callable[[Any, Any], bool]) -> bool:
+    """SQL-like: NULL matches nothing; numbers compare as numbers, anything else as text."""
     if left is None:
         return False
-    left = _comparable(left)
-    if isinstance(left, Decimal) != isinstance(right, Decimal):
-        left, right = str(left), str(right)
+    numeric_left = isinstance(left, int | float | Decimal)
+    if numeric_left != isinstance(right, Decimal):
+        return op(str(left), str(right))
     return op(left, right)
 
 
-def matches(
-    condition: Condition, column: Column, value: Any, related_ids: list[Any] | None = None
-) -> bool:
-    """Does one row value satisfy one condition (SQL semantics: NULL matches no comparison)."""
+def compile_condition(condition: Condition, column: Column) -> Matcher:
+    """A test of one row value (and its related ids, for has/nhas/all), built once per query."""
     op, raw = condition.operator, condition.value
-    if op in RELATED_OPERATORS:
-        ids = [str(i) for i in related_ids or []]
-        if op == "all":
-            return all(v in ids for v in raw.split(","))
-        wanted = int(raw) if raw.strip().isdigit() else 1
-        return len(ids) >= wanted if op == "has" else len(ids) < wanted
+    if op == "all":
+        wanted_ids = raw.split(",")
+        return lambda _v, rel: all(w in [str(i) for i in rel or []] for w in wanted_ids)
+    if op in ("has", "nhas"):
+        count = int(raw) if raw.strip().isdigit() else 1
+        if op == "has":
+            return lambda _v, rel: len(rel or []) >= count
+        return lambda _v, rel: len(rel or []) < count
     if op == "null":
-        return value is None
+        return lambda v, _r: v is None
     if op == "nnull":
-        return value is not None
+        return lambda v, _r: v is not None
     if op == "empty":
-        return value is None or value == ""
+        return lambda v, _r: v is None or v == ""
     if op == "nempty":
-        return value is not None and value != ""
-    if op in {"contains", "ncontains"}:
-        if value is None:
-            return False
-        found = raw.strip("%").lower() in str(value).lower()
-        return found if op == "contains" else not found
-    if op in {"in", "nin", "between", "nbetween"}:
-        items = [_typed(column, v) for v in raw.split(",")]
-        if op in {"in", "nin"}:
-            hit = any(_compare(value, item, lambda a, b: a == b) for item in items)
-            return value is not None and (hit if op == "in" else not hit)
+        return lambda v, _r: v is not None and v != ""
+    if op in ("contains", "ncontains"):
+        needle = raw.strip("%").lower()
+        want = op == "contains"
+        return lambda v, _r: v is not None and (needle in str(v).lower()) == want
+    items = [_typed(column, v) for v in raw.split(",")]
+    if op in ("in", "nin"):
+        want = op == "in"
+        return lambda v, _r: (
+            v is not None and any(_compare(v, item, COMPARE["eq"]) for item in items) == want
+        )
+    if op in ("between", "nbetween"):
         if len(items) != 2:
             raise FilterError(f"`{op}` needs two values separated by a comma")
         low, high = items
-        inside = _compare(value, low, lambda a, b: a >= b) and _compare(
-            value, high, lambda a, b: a <= b
-        )
-        return value is not None and (inside if op == "between" else not inside)
-    target = _typed(column, raw)
-    compare = {
-        "eq": lambda a, b: a == b,
-        "neq": lambda a, b: a != b,
-        "lt": lambda a, b: a < b,
-        "lte": lambda a, b: a <= b,
-        "gt": lambda a, b: a > b,
-        "gte": lambda a, b: a >= b,
-    }[op]
-    return _compare(value, target, compare)
+        want = op == "between"
+
+        def between(v: Any, _r: Any) -> bool:
+            if v is None:
+                return False
+            inside = _compare(v, low, COMPARE["gte"]) and _compare(v, high, COMPARE["lte"])
+            return inside == want
+
+        return between
+    target, compare = _typed(column, raw), COMPARE[op]
+    return lambda v, _r: _compare(v, target, compare)
 
 
 def evaluate(

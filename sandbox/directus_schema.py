@@ -256,7 +256,8 @@ def client_row(seed: SeedData, i: int, stamp: str) -> dict[str, Any]:
         "credit_limit": credit.quantize(Decimal("0.0001")),
         "notes": None if i % 4 == 0 else f"Kliendi märkus {i}: {seed.city(country)}",
         "created_on": stamp,
-        "updated_on": stamp,
+        # Rows from before the table had an update column keep NULL there until edited.
+        "updated_on": None if i % 10 == 0 else stamp,
     }
 
 

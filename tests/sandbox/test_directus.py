@@ -607,6 +607,15 @@ def test_injected_empty_html_200(real: SandboxServer) -> None:
     assert response.headers["Content-Type"].startswith("text/html")
 
 
+def test_php_fatal_control_action(real: SandboxServer) -> None:
+    answer = requests.post(f"{real.url}/_sandbox/php_fatal", json={"count": 2}, timeout=10)
+    assert answer.json() == {"php_fatal": 2}
+    for _ in range(2):
+        response = get(real, "/tables")
+        assert (response.status_code, response.text) == (200, "")
+    assert get(real, "/tables").json()["data"]
+
+
 def test_injected_malformed_body(real: SandboxServer) -> None:
     real.emulator.faults.add(Fault(kind="malformed", path=f"{API}/tables/projects/rows"))
     response = get(real, "/tables/projects/rows")

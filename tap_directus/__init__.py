@@ -1,0 +1,1 @@
+"""tap-directus: Singer tap for Directus 6 (API 1.1)."""

@@ -1,0 +1,191 @@
+"""Retried and fatal errors, and one-line config errors that name the setting."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from directus_tap_run import config_for, run_tap
+from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
+
+from sandbox.common import Emulator, Fault, SandboxServer
+from sandbox.directus import DirectusEmulator
+from tap_directus.tap import TapDirectus
+
+Serve = Callable[[Emulator], SandboxServer]
+ROWS = "/api/1.1/tables/projects/rows"
+
+
+@pytest.fixture
+def emulator() -> DirectusEmulator:
+    return DirectusEmulator(size=25)
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault(kind="status", status=429, retry_after=0, count=2, path=ROWS),
+        Fault(kind="status", status=503, count=2, path=ROWS),
+        Fault(kind="malformed", count=2, path=ROWS),
+        Fault(kind="truncate", count=1, path=ROWS),
+        Fault(kind="body", status=200, body="", count=2, path=ROWS),  # PHP fatal: empty HTML
+        Fault(
+            kind="body",
+            status=200,
+            body="<html>x</html>",
+            content_type="application/json",
+            count=1,
+            path=ROWS,
+        ),
+    ],
+    ids=["429", "503", "malformed", "truncated", "empty-html-200", "html-as-json"],
+)
+def test_transient_failures_are_retried_without_partial_pages(
+    serve: Serve, emulator: DirectusEmulator, fault: Fault
+) -> None:
+    server = serve(emulator)
+    config = config_for(server, tables=["projects"], page_size=10)
+    emulator.faults.add(fault)
+    out = run_tap(config)
+    assert sorted(out.ids("projects")) == sorted(emulator.tables["projects"].rows)
+    assert len(out.ids("projects")) == len(set(out.ids("projects")))
+
+
+def test_retry_after_is_honoured(serve: Serve, emulator: DirectusEmulator) -> None:
+    server = serve(emulator)
+    emulator.faults.add(Fault(kind="status", status=429, retry_after=1, count=1, path=ROWS))
+    run_tap(config_for(server, tables=["projects"]))
+    times = [e.time for e in emulator.log.entries(path_prefix=ROWS)]
+    assert times[1] - times[0] >= 1.0  # the server's wait, not the 10 ms test backoff
+
+
+def test_gives_up_after_five_tries(serve: Serve, emulator: DirectusEmulator) -> None:
+    server = serve(emulator)
+    emulator.faults.add(Fault(kind="status", status=503, count=0, path=ROWS))
+    with pytest.raises(Exception, match="503"):
+        run_tap(config_for(server, tables=["projects"]))
+    assert len(emulator.log.entries(path_prefix=ROWS)) == 5
+
+
+@pytest.mark.parametrize(
+    ("status", "advice"),
+    [(403, "exclude_tables"), (404, "refresh-catalog"), (401, "`token`")],
+)
+def test_fatal_statuses_say_what_to_do(
+    serve: Serve, emulator: DirectusEmulator, status: int, advice: str
+) -> None:
+    server = serve(emulator)
+    emulator.faults.add(Fault(kind="status", status=status, count=0, path=ROWS))
+    with pytest.raises(FatalAPIError, match=str(status)) as error:
+        run_tap(config_for(server, tables=["projects"]))
+    assert advice in str(error.value)
+    assert emulator.token not in str(error.value)
+    assert len(emulator.log.entries(path_prefix=ROWS)) == 1
+
+
+def test_table_dropped_after_discovery(serve: Serve, emulator: DirectusEmulator) -> None:
+    server = serve(emulator)
+    catalog = TapDirectus(config=config_for(server, tables=["tags"])).catalog_dict
+    del emulator.tables["tags"]
+    with pytest.raises(FatalAPIError, match="Table `tags` does not exist") as error:
+        run_tap(config_for(server, tables=["tags"]), catalog=catalog)
+    assert "exclude_tables" in str(error.value)
+
+
+def test_wrong_base_url_is_explained(serve: Serve, emulator: DirectusEmulator) -> None:
+    server = serve(emulator)
+    with pytest.raises(FatalAPIError, match="base_url"):
+        run_tap(config_for(server) | {"base_url": server.url + "/directus"})
+
+
+def _config_errors(config: dict) -> list[str]:
+    with pytest.raises(ConfigValidationError) as error:
+        TapDirectus(config=config, validate_config=True)
+    return error.value.errors
+
+
+@pytest.mark.parametrize(
+    ("config", "setting"),
+    [
+        ({"base_url": "cms.example.com", "token": "t0ken-secret"}, "base_url"),
+        ({"base_url": "http://x"}, "token"),
+        ({"base_url": "http://x", "auth_method": "password", "email": "a@b.ee"}, "password"),
+        ({"base_url": "http://x", "token": "t0ken-secret", "page_size": 0}, "page_size"),
+        (
+            {"base_url": "http://x", "token": "t0ken-secret", "start_date": "yesterday"},
+            "start_date",
+        ),
+        (
+            {
+                "base_url": "http://x",
+                "token": "t0ken-secret",
+                "tables": ["a"],
+                "exclude_tables": ["a"],
+            },
+            "exclude_tables",
+        ),
+        (
+            {
+                "base_url": "http://x",
+                "token": "t0ken-secret",
+                "filters": {"t": {"c": {"regex": "x"}}},
+            },
+            "filters.t.c",
+        ),
+        (
+            {"base_url": "http://x", "token": "t0ken-secret", "filters": {"t": {"c": {"in": [1]}}}},
+            "filters.t.c.in",
+        ),
+        (
+            {"base_url": "http://x", "token": "t0ken-secret", "alias_columns": "all"},
+            "alias_columns",
+        ),
+    ],
+)
+def test_config_errors_are_one_line_naming_the_setting(config: dict, setting: str) -> None:
+    errors = _config_errors(config)
+    assert len(errors) == 1
+    assert setting in errors[0]
+    assert "\n" not in errors[0]
+    assert "t0ken-secret" not in errors[0]
+
+
+def test_cli_config_error_exits_1_with_one_line(tmp_path: Path) -> None:
+    config = tmp_path / "config.json"
+    config.write_text(
+        json.dumps({"base_url": "http://127.0.0.1:9", "page_size": -1, "token": "t0ken-secret"})
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "tap_directus", "--config", str(config), "--discover"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "page_size: must be 1 or more." in result.stderr + result.stdout
+    assert "t0ken-secret" not in result.stderr + result.stdout
+
+
+def test_cli_discovery_with_a_filter_on_a_missing_column(
+    serve: Serve, emulator: DirectusEmulator, tmp_path: Path
+) -> None:
+    server = serve(emulator)
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps(config_for(server, filters={"projects": {"nope": {"eq": 1}}})))
+    result = subprocess.run(
+        [sys.executable, "-m", "tap_directus", "--config", str(config), "--discover"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if "| ERROR" in line]
+    assert len(errors) == 1
+    assert errors[0].endswith("filters.projects: table projects has no column `nope`.")
+    assert "Traceback" not in result.stderr
