@@ -28,18 +28,18 @@ def visible(record: dict[str, Any], serve_ts: bool) -> dict[str, Any]:
 
 def render_json(records: Iterable[dict[str, Any]], serve_ts: bool) -> Iterator[bytes]:
     encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    yield b"["
     batch: list[str] = []
-    first = True
+    lead = "["
     for record in records:
         batch.append(encode(visible(record, serve_ts)))
         if len(batch) >= CHUNK_RECORDS:
-            yield (("" if first else ",") + ",".join(batch)).encode("utf-8")
-            first = False
+            yield (lead + ",".join(batch)).encode("utf-8")
+            lead = ","
             batch = []
     if batch:
-        yield (("" if first else ",") + ",".join(batch)).encode("utf-8")
-    yield b"]"
+        yield (lead + ",".join(batch)).encode("utf-8")
+        lead = ","
+    yield b"]" if lead == "," else b"[]"
 
 
 def _attr(value: Any) -> str:
@@ -74,13 +74,14 @@ def record_xml(resource: DirectoResource, record: dict[str, Any], serve_ts: bool
 def render_xml(
     resource: DirectoResource, records: Iterable[dict[str, Any]], serve_ts: bool
 ) -> Iterator[bytes]:
-    yield f'<?xml version="1.0" encoding="UTF-8"?>\n<{resource.name}>'.encode()
+    lead = f'<?xml version="1.0" encoding="UTF-8"?>\n<{resource.name}>'
     batch: list[str] = []
     for record in records:
         batch.append(record_xml(resource, record, serve_ts))
         if len(batch) >= CHUNK_RECORDS:
-            yield "\n".join(batch).encode("utf-8")
+            yield (lead + "\n".join(batch)).encode("utf-8")
+            lead = ""
             batch = []
-    if batch:
-        yield "\n".join(batch).encode("utf-8")
+    if batch or lead:  # the head travels with the first records
+        yield (lead + "\n".join(batch)).encode("utf-8")
     yield f"</{resource.name}>".encode()

@@ -1,0 +1,1 @@
+"""tap-directo: Singer tap for the Directo ERP REST API."""

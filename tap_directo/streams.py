@@ -1,0 +1,266 @@
+"""The Directo streams: one class per resource row (made from the table), plus line streams.
+
+Resource streams are incremental on `ts` (bookmarks.py). `order_rows`/`invoice_rows` are
+singer-sdk child streams fed from the lines of the parent's records, in batches, so they cost no
+HTTP request and no extra SCHEMA/STATE message per document. Fields the schema does not know are
+kept in the records (conformance level NONE passes them through) and logged once per stream;
+`infer_schema` adds them to the schema with their types.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta, timezone
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from singer_sdk.helpers.conform import TypeConformanceLevel
+from singer_sdk.streams import Stream
+
+from tap_directo.bookmarks import SyncBookmark, format_ts
+from tap_directo.client import DirectoStream
+from tap_directo.filters import build_filter_params
+from tap_directo.resources import RESOURCES_BY_NAME, Resource
+
+if TYPE_CHECKING:
+    from singer_sdk.helpers.types import Context
+
+    from tap_directo.tap import TapDirecto
+
+ROW_BATCH = 500  # documents whose lines go to the line stream in one child sync
+# A key part Directo omits (stock without batch or serial number). Not "": CSV-based loaders
+# (target-duckdb, Postgres COPY) load an empty string as NULL and refuse it in a key column.
+MISSING_KEY_PART = "-"
+
+
+def date_windows(
+    anchor: datetime, now: datetime, days: int
+) -> list[tuple[datetime | None, datetime | None]]:
+    """Contiguous `date` ranges: open before anchor+days, one per `days`, open after now.
+
+    Open ends keep documents dated before the anchor or in the future in the sync.
+    """
+    step = timedelta(days=days)
+    edges: list[datetime] = []
+    edge = anchor + step
+    while edge < now:
+        edges.append(edge)
+        edge += step
+    bounds: list[datetime | None] = [None, *edges, None]
+    return list(itertools.pairwise(bounds))
+
+
+def _naive(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+class UnknownFieldLog:
+    """Logs each field the schema does not know, once per stream."""
+
+    def __init__(self, stream: Stream, known: Iterable[str]) -> None:
+        self.stream = stream
+        self.known = frozenset(known)
+        self.reported: set[str] = set()
+
+    def check(self, record: dict[str, Any], where: str = "") -> None:
+        unknown = record.keys() - self.known
+        if unknown and not unknown <= self.reported:
+            new = sorted(unknown - self.reported)
+            self.reported.update(new)
+            self.stream.log(
+                "Stream '%s' met field(s) not in its schema%s: %s. They are kept in the "
+                "records; set `infer_schema: true` to type them in the schema.",
+                self.stream.name,
+                where,
+                ", ".join(new),
+                level=logging.WARNING,
+            )
+
+
+class ResourceStream(DirectoStream):
+    """One Directo resource, incremental on `ts`; subclasses set `resource` (see build)."""
+
+    replication_key = "ts"
+    is_sorted = False
+    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
+
+    def __init__(self, tap: TapDirecto, schema: dict) -> None:
+        super().__init__(tap=tap, name=self.resource.name, schema=schema)
+        self.primary_keys = list(self.resource.keys)
+        self.requests_session.stream = True
+        self._row_buffer: list[tuple[dict[str, Any], list]] = []
+        self._row_batches: dict[int, list[tuple[dict[str, Any], list]]] = {}
+        self._batch_number = 0
+        self._as_object = bool(self.config.get("datafields_as_object"))
+        self._fill_keys = len(self.resource.keys) > 1
+
+    # -- state: one bookmark, written once the whole sync succeeded (bookmarks.py) --------
+    def get_replication_key_signpost(self, context: Context | None = None) -> None:
+        return None
+
+    def _increment_stream_state(
+        self, latest_record: dict[str, Any], *, context: Context | None = None
+    ) -> None:
+        """No per-record bookmark: an unfinished response must not move it."""
+
+    def _save_bookmark(self, context: Context | None, value: datetime | None) -> None:
+        if value is None:
+            return
+        state = self.get_context_state(context)
+        state["replication_key"] = self.replication_key
+        state["replication_key_value"] = format_ts(value)
+
+    # -- requests --------------------------------------------------------------------------
+    def _ts_params(self, start: datetime | None) -> list[tuple[str, str]]:
+        return [("ts", f">={format_ts(start)}")] if start else []
+
+    def request_params(self, start: datetime | None) -> list[list[tuple[str, str]]]:
+        """Query parameters of each request of one sync (several with date windows)."""
+        filters = (self.config.get("filters") or {}).get(self.name)
+        base = build_filter_params(filters) + self._ts_params(start)
+        days = self.config.get("date_window_days")
+        if not (self.resource.windowed and days):
+            return [base]
+        now = datetime.now(timezone.utc)
+        anchor = start or (now - timedelta(days=365))
+        requests = []
+        for low, high in date_windows(anchor, now, int(days)):
+            window = [("date", f">={_naive(low)}")] if low else []
+            window += [("date", f"<{_naive(high)}")] if high else []
+            requests.append(base + window)
+        return requests
+
+    def get_records(self, context: Context | None) -> Iterator[dict[str, Any]]:
+        start = self.get_starting_timestamp(context)
+        bookmark = SyncBookmark(start, float(self.config.get("bookmark_overlap_seconds", 300)))
+        for params in self.request_params(start):
+            yield from self.fetch(self.resource, params, bookmark.completed)
+        if self.config.get("emit_deleted_records") and self.name != "deleted":
+            yield from self._deletions(start, bookmark)
+        self._flush_rows()
+        self._save_bookmark(context, bookmark.value())
+
+    def _deletions(self, start: datetime | None, bookmark: SyncBookmark) -> Iterator[dict]:
+        """This resource's deletions, as records with the key and `_sdc_deleted_at`."""
+        params = [("resource_type", self.name), *self._ts_params(start)]
+        for deletion in self.fetch(RESOURCES_BY_NAME["deleted"], params, bookmark.completed):
+            record: dict[str, Any] = {k: deletion.get(k) for k in self.resource.keys}
+            record["_sdc_deleted_at"] = deletion.get("ts") or format_ts(datetime.now(timezone.utc))
+            if self._fill_keys:
+                record.update({k: MISSING_KEY_PART for k, v in record.items() if v is None})
+            yield record
+
+    @cached_property
+    def _unknown(self) -> UnknownFieldLog:  # from the catalog's schema when one was given
+        return UnknownFieldLog(self, self.effective_schema.get("properties", {}))
+
+    @cached_property
+    def _unknown_in_rows(self) -> UnknownFieldLog:
+        props = self.effective_schema.get("properties", {})
+        rows = ((props.get("rows") or {}).get("items") or {}).get("properties", {})
+        return UnknownFieldLog(self, rows)
+
+    def post_process(
+        self, row: dict[str, Any], context: Context | None = None
+    ) -> dict[str, Any] | None:
+        if "_sdc_deleted_at" in row:
+            return row
+        self._unknown.check(row)
+        for line in row.get("rows") or ():
+            self._unknown_in_rows.check(line, " (in rows)")
+        if self._as_object and isinstance(row.get("datafields"), list):
+            row["datafields"] = {d.get("code"): d.get("content") for d in row["datafields"]}
+        if self._fill_keys:
+            for key in self.resource.keys:
+                if row.get(key) is None:
+                    row[key] = MISSING_KEY_PART
+        return row
+
+    # -- line streams ----------------------------------------------------------------------
+    @cached_property
+    def _rows_wanted(self) -> bool:
+        return any(c.selected or c.has_selected_descendents for c in self.child_streams)
+
+    def generate_child_contexts(
+        self, record: dict[str, Any], context: Context | None
+    ) -> Iterable[Context | None]:
+        """Collect the lines; every ROW_BATCH documents the line stream syncs them.
+
+        Yields nothing: singer-sdk would otherwise sync a child once per document.
+        """
+        rows = record.get("rows")
+        if rows and self._rows_wanted and self.stream_maps[0].get_filter_result(record):
+            self._row_buffer.append(({k: record.get(k) for k in self.resource.keys}, rows))
+            if len(self._row_buffer) >= ROW_BATCH:
+                self._sync_row_batch()
+        return ()
+
+    def _sync_row_batch(self) -> None:
+        """Park the buffered lines under a number the child's (logged) context carries."""
+        self._batch_number += 1
+        self._row_batches[self._batch_number] = self._row_buffer
+        self._row_buffer = []
+        try:
+            self._sync_children({"row_batch": self._batch_number})
+        finally:
+            self._row_batches.pop(self._batch_number, None)
+
+    def take_row_batch(self, number: int) -> list[tuple[dict[str, Any], list]]:
+        return self._row_batches.get(number, [])
+
+    def _flush_rows(self) -> None:
+        if self._row_buffer:
+            self._sync_row_batch()
+
+
+class RowsStream(Stream):
+    """Lines of orders or invoices: the parent's key plus the line fields, keyed by row_no."""
+
+    parent_resource: ClassVar[Resource]
+    _tap: TapDirecto
+    state_partitioning_keys: ClassVar[list[str]] = []  # one state, not one per document
+    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
+
+    def __init__(self, tap: TapDirecto, schema: dict) -> None:
+        name = self.parent_resource.rows_stream
+        super().__init__(tap=tap, name=name, schema=schema)
+        self.primary_keys = [*self.parent_resource.keys, "row_no"]
+
+    @cached_property
+    def _unknown(self) -> UnknownFieldLog:
+        return UnknownFieldLog(self, self.effective_schema.get("properties", {}))
+
+    def get_records(self, context: Context | None) -> Iterator[dict[str, Any]]:
+        parent = self._tap.streams[self.parent_resource.name]
+        assert isinstance(parent, ResourceStream)
+        for parent_key, rows in parent.take_row_batch((context or {}).get("row_batch", 0)):
+            for position, row in enumerate(rows, 1):
+                record = {**parent_key, **row}
+                if record.get("row_no") is None:
+                    record["row_no"] = position  # the line's position when Directo sends none
+                self._unknown.check(record)
+                yield record
+
+
+def build_stream_classes() -> dict[str, type[Stream]]:
+    """One ResourceStream subclass per resource and one RowsStream per line stream.
+
+    singer-sdk links children to parents by class, so each resource needs its own class.
+    """
+    classes: dict[str, type[Stream]] = {}
+    for resource in RESOURCES_BY_NAME.values():
+        title = resource.name.title().replace("_", "")
+        parent = type(f"{title}Stream", (ResourceStream,), {"resource": resource})
+        classes[resource.name] = parent
+        if resource.rows_stream:
+            classes[resource.rows_stream] = type(
+                f"{title}RowsStream",
+                (RowsStream,),
+                {"parent_resource": resource, "parent_stream_type": parent},
+            )
+    return classes
+
+
+STREAM_CLASSES = build_stream_classes()
