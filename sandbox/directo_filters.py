@@ -20,19 +20,14 @@ How the doc's spellings are read (the query arrives through parse_qsl, split at 
 from __future__ import annotations
 
 import operator
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
+from connector_common.instants import parse_instant
 from sandbox.directo_resources import ROW_FIELDS, DirectoResource, is_calculated
 
-_DATE = re.compile(
-    r"^\d{4}-\d{2}-\d{2}"
-    r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?"
-    r"(?:Z|[+-]\d{2}:?\d{2})?$"
-)
 _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     ">": operator.gt,
     "<": operator.lt,
@@ -49,25 +44,6 @@ class FilterError(Exception):
         self.code = code
         self.message = message
         self.details = details
-
-
-def parse_instant(text: str) -> datetime | None:
-    """An ISO 8601 date or date-time (zone optional, UTC assumed) or None if malformed."""
-    value = text.strip()
-    if not _DATE.match(value):
-        return None
-    value = value.replace(" ", "T")
-    if value.endswith("Z"):
-        value = value[:-1] + "+00:00"
-    elif re.search(r"[+-]\d{4}$", value):
-        value = f"{value[:-2]}:{value[-2:]}"
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 
 import requests
 
-from tap_directo.filters import parse_instant
+from connector_common.instants import parse_instant
 
 
 def format_ts(moment: datetime) -> str:

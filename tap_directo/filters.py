@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote
 
+from connector_common.instants import parse_instant
+
 OPERATORS = (">=", "<=", ">", "<", "!")
 _FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*!?$")
-_DATE = re.compile(
-    r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?(?:Z|[+-]\d{2}:?\d{2})?$"
-)
 
 
 def build_filter_params(spec: Mapping[str, str | list[str]] | None) -> list[tuple[str, str]]:
@@ -43,23 +41,6 @@ def split_operator(value: str) -> tuple[str, str]:
         if value.startswith(op):
             return op, value[len(op) :]
     return "", value
-
-
-def parse_instant(text: str) -> datetime | None:
-    """A Directo date or date-time (zone optional: UTC) or None if malformed."""
-    value = text.strip()
-    if not _DATE.match(value):
-        return None
-    value = value.replace(" ", "T")
-    if value.endswith("Z"):
-        value = value[:-1] + "+00:00"
-    elif re.search(r"[+-]\d{4}$", value):
-        value = f"{value[:-2]}:{value[-2:]}"
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def filter_errors(filters: Any, field_types: Mapping[str, Mapping[str, str]]) -> list[str]:

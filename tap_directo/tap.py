@@ -13,10 +13,11 @@ from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.streams import Stream
 
 from connector_common.config_errors import ValidatedConfigMixin
+from connector_common.instants import parse_instant
 from connector_common.rate_limit import RateLimiter
 from connector_common.redaction import redact
 from connector_common.retry import RETRYABLE_STATUSES, response_of, retry_waits, small_jitter
-from tap_directo.filters import filter_errors, parse_instant
+from tap_directo.filters import filter_errors
 from tap_directo.inference import Sample, sample_resource
 from tap_directo.parsing import ResponseBodyError
 from tap_directo.resources import (
