@@ -175,7 +175,8 @@ class DirectoGenerator:
             "city": "Tallinn" if i == 0 else cities[(h >> 3) % len(cities)],
             "address": f"{STREETS[(h >> 6) % len(STREETS)]} {(h >> 9) % 120 + 1}",
             "phone": f"+372 5{h % 10_000_000:07d}",
-            "email": self.emails[h % len(self.emails)],
+            # unique per customer, as a CRM (and Dokus, which can match on e-mail) expects
+            "email": self.emails[h % len(self.emails)].replace("@", f".{i + 1}@", 1),
             "vat_number": f"{country}{100_000_000 + i}",
             "payment_terms": ("7", "14", "30")[(h >> 12) % 3],
             "credit_limit": float((h >> 14) % 50 * 500),
