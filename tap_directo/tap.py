@@ -12,6 +12,7 @@ from singer_sdk import typing as th
 from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.streams import Stream
 
+from connector_common import DISTRIBUTION_NAME
 from connector_common.config_errors import ValidatedConfigMixin
 from connector_common.instants import parse_instant
 from connector_common.rate_limit import RateLimiter
@@ -36,6 +37,7 @@ class TapDirecto(ValidatedConfigMixin, Tap):
     """Singer tap for the Directo ERP REST API."""
 
     name = "tap-directo"
+    package_name = DISTRIBUTION_NAME
     message_writer_class = MsgSpecWriter  # perf-notes.md: ~1.5x faster than the default
     dynamic_catalog = True  # --discover validates the config (infer_schema calls the API)
 

@@ -11,6 +11,7 @@ from singer_sdk import typing as th
 from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
 
+from connector_common import DISTRIBUTION_NAME
 from connector_common.config_errors import ValidatedConfigMixin
 from connector_common.rate_limit import RateLimiter
 from connector_common.redaction import secret_values
@@ -22,6 +23,7 @@ from tap_directus.discovery import (
     columns_of,
     stream_schema,
 )
+from tap_directus.fatal_errors import exit_on_fatal_errors
 from tap_directus.streams import DirectusTableStream, soft_delete_description
 
 FILTER_OPERATORS = {
@@ -35,6 +37,7 @@ class TapDirectus(ValidatedConfigMixin, Tap):
     """Discovers the tables of a Directus 1.1 API and syncs them, incrementally when possible."""
 
     name = "tap-directus"
+    package_name = DISTRIBUTION_NAME
     dynamic_catalog = True
     # msgspec writes Decimals as exact JSON numbers, about 1.5x faster (perf-notes.md).
     message_writer_class = MsgSpecWriter
@@ -175,11 +178,22 @@ class TapDirectus(ValidatedConfigMixin, Tap):
     def client(self) -> DirectusClient:
         return DirectusClient(self.config, self.limiter, self.secrets)
 
-    # ----------------------------------------------------------------- discovery
+    # ------------------------------------------------------------------ CLI modes
+    @classmethod
+    def invoke(cls, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        """A sync that fails on Directus ends with one actionable line and exit 1."""
+        with exit_on_fatal_errors(cls.logger):
+            super().invoke(*args, **kwargs)
+
+    def run_connection_test(self) -> bool:
+        with exit_on_fatal_errors(self.logger):
+            return super().run_connection_test()
+
     def run_discovery(self) -> str:
         """As singer-sdk's, but a setting the schema shows wrong is one line, exit 1."""
         try:
-            return super().run_discovery()
+            with exit_on_fatal_errors(self.logger):
+                return super().run_discovery()
         except ConfigValidationError as exc:
             for error in exc.errors:
                 self.logger.error(error)

@@ -8,6 +8,7 @@ from typing import Any
 from singer_sdk import Target
 from singer_sdk.sinks import Sink
 
+from connector_common import DISTRIBUTION_NAME
 from connector_common.config_errors import ValidatedConfigMixin
 from connector_common.redaction import secret_values
 from target_dokus.errors import DokusRunError
@@ -21,6 +22,7 @@ class TargetDokus(ValidatedConfigMixin, Target):
     """Singer target for the Dokus invoicing API (https://SUBDOMAIN.dokus.no)."""
 
     name = "target-dokus"
+    package_name = DISTRIBUTION_NAME
     package_name = "directo-dokus-singer"
     config_jsonschema = CONFIG_SCHEMA
     default_sink_class = DokusSink

@@ -53,3 +53,10 @@ def test_every_secret_is_sensitive_in_meltano_yml(plugin: str, abouts: dict[str,
     secrets = {n for n, p in abouts[plugin]["settings"]["properties"].items() if p.get("secret")}
     assert secrets
     assert sensitive == secrets
+
+
+@pytest.mark.parametrize("plugin", list(PLUGINS))
+def test_version_is_the_distribution_version(plugin: str, abouts: dict[str, dict]) -> None:
+    from importlib.metadata import version
+
+    assert abouts[plugin]["version"] == version("directo-dokus-singer")
