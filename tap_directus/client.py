@@ -87,14 +87,36 @@ for _name in ("urllib3.connectionpool", "backoff"):
 
 @contextmanager
 def redacted_request_errors(secrets: list[str]) -> Iterator[None]:
-    """Re-raise requests' errors (which quote the URL, query included) with secrets masked.
+    """Re-raise requests' errors as one short line without the URL (its query may hold the token).
 
     The exception class is kept, so the retry policy still sees a connection error.
     """
     try:
         yield
     except requests.exceptions.RequestException as exc:
-        raise type(exc)(redact(str(exc), secrets)) from None
+        message = redact(request_problem(exc), secrets)
+        raise type(exc)(message, request=exc.request, response=exc.response) from None
+
+
+def request_problem(exc: requests.exceptions.RequestException) -> str:
+    """What went wrong on the wire, in words, naming the host but not the URL."""
+    url = getattr(exc.request, "url", None) or ""
+    host = requests.utils.urlparse(url).netloc
+    where = f"Directus at {host}" if host else "Directus"
+    text = str(exc)
+    if isinstance(exc, requests.exceptions.Timeout):
+        what = "no answer in time"
+    elif isinstance(
+        exc, requests.exceptions.ChunkedEncodingError | requests.exceptions.ContentDecodingError
+    ):
+        what = "the answer broke off"
+    elif "Name or service not known" in text or "NameResolutionError" in text:
+        what = "host name not found"
+    elif "Connection refused" in text:
+        what = "connection refused"
+    else:
+        what = type(exc).__name__
+    return f"Connection to {where} failed ({what})."
 
 
 def new_session(limiter: RateLimiter, user_agent: str) -> requests.Session:
@@ -146,8 +168,7 @@ def check_response(
     where += f"{API_PATH}{_path_after_api(response)})"
     if status in RETRYABLE_STATUSES or status >= 500:
         raise RetriableAPIError(
-            f"Directus answered {status} for {where}: {server_message(response, secrets)}; "
-            "retrying.",
+            f"Directus answered {status} for {where}: {server_message(response, secrets)}.",
             response,
         )
     if status == 401:
@@ -186,18 +207,18 @@ def check_response(
     except ValueError as exc:
         raise RetriableAPIError(
             f"Directus answered {status} with {server_message(response, secrets)} for {where} "
-            "instead of JSON; retrying.",
+            "instead of JSON.",
             response,
         ) from exc
     if not isinstance(body, dict) or body.get("success") is False:
         raise RetriableAPIError(
             f"Directus answered {status} with an unexpected body for {where}: "
-            f"{server_message(response, secrets)}; retrying.",
+            f"{server_message(response, secrets)}.",
             response,
         )
     if expect_list and not isinstance(body.get("data"), list):
         raise RetriableAPIError(
-            f"Directus answered {status} without a `data` list for {where}; retrying.",
+            f"Directus answered {status} without a `data` list for {where}.",
             response,
         )
     return body
@@ -274,7 +295,14 @@ class DirectusClient:
                     )
             return check_response(response, "the token request", self.secrets)
 
-        body = call()
+        try:
+            body = call()
+        except RETRIED_EXCEPTIONS as exc:
+            # Fatal from here on: the request that needed the token must not retry it again.
+            raise FatalAPIError(
+                f"The token request failed after {MAX_TRIES} tries: {exc} Check `base_url`, or "
+                "run again later."
+            ) from None
         token = (body.get("data") or {}).get("token") if isinstance(body, dict) else None
         if not token:
             raise FatalAPIError(

@@ -157,8 +157,10 @@ class KeysetCursor:
         advance()
 
     def _check_progress(self, rows: list[dict[str, Any]]) -> None:
-        last = rows[-1][self.primary_key]
-        if self._last_pk is not None and sort_key(last) <= sort_key(self._last_pk):
+        # Compared as keys, not by order: a VARCHAR key sorts by the database's collation
+        # ("10" before "9", "a" beside "B"), which the tap cannot reproduce.
+        keys = {plain(row[self.primary_key]) for row in rows}
+        if self._last_pk is not None and plain(self._last_pk) in keys:
             raise PagingError(
                 f"Directus ignored filters[{self.primary_key}][gt]={plain(self._last_pk)} (the "
                 "page did not move past it); the tap stops rather than repeat pages."

@@ -185,9 +185,11 @@ class TapDirectus(ValidatedConfigMixin, Tap):
         with exit_on_fatal_errors(cls.logger):
             super().invoke(*args, **kwargs)
 
-    def run_connection_test(self) -> bool:
-        with exit_on_fatal_errors(self.logger):
-            return super().run_connection_test()
+    @classmethod
+    def cb_test(cls, ctx: Any, param: Any, value: str) -> None:  # type: ignore[override]
+        """`--test` discovers while building the tap, so guard the whole callback."""
+        with exit_on_fatal_errors(cls.logger):
+            super().cb_test(ctx, param, value)
 
     def run_discovery(self) -> str:
         """As singer-sdk's, but a setting the schema shows wrong is one line, exit 1."""
@@ -201,8 +203,17 @@ class TapDirectus(ValidatedConfigMixin, Tap):
 
     def discover_streams(self) -> list[DirectusTableStream]:
         if self.input_catalog is not None:
-            return self._streams_from_catalog()
-        return [self._stream_for(table) for table in self._discover_tables()]
+            streams = self._streams_from_catalog()
+        else:
+            streams = [self._stream_for(table) for table in self._discover_tables()]
+        # A misspelt table name in `filters` would otherwise sync that table unfiltered.
+        unknown = set(self.config.get("filters") or {}) - {s.name for s in streams}
+        if unknown:
+            raise_setting_error(
+                f"filters: no synced table named {', '.join(sorted(unknown))} (check the name, "
+                "and `tables`, `exclude_tables`, `include_system`)."
+            )
+        return streams
 
     def _wanted(self, name: str) -> bool:
         allow = self.config.get("tables")

@@ -14,6 +14,7 @@ from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
 
 from sandbox.common import Emulator, Fault, SandboxServer
 from sandbox.directus import DirectusEmulator
+from tap_directus.fatal_errors import fatal_message
 from tap_directus.tap import TapDirectus
 
 Serve = Callable[[Emulator], SandboxServer]
@@ -188,4 +189,88 @@ def test_cli_discovery_with_a_filter_on_a_missing_column(
     errors = [line for line in result.stderr.splitlines() if "| ERROR" in line]
     assert len(errors) == 1
     assert errors[0].endswith("filters.projects: table projects has no column `nope`.")
+    assert "Traceback" not in result.stderr
+
+
+def _cli(config: dict, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    return subprocess.run(
+        [sys.executable, "-m", "tap_directus", "--config", str(path), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def _error_lines(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if "| ERROR" in line]
+
+
+def test_token_request_is_not_retried_inside_the_retries_of_each_request(
+    serve: Serve, emulator: DirectusEmulator
+) -> None:
+    emulator.faults.add(Fault(kind="malformed", count=50, path="/api/1.1/auth"))
+    server = serve(emulator)
+    config = {"base_url": server.url, "email": emulator.email, "password": emulator.password}
+    with pytest.raises(FatalAPIError, match="token request failed after 5 tries") as error:
+        run_tap({**config, "tables": ["tags"]})
+    assert len(emulator.log.entries(method="POST", path_prefix="/api/1.1/auth")) == 5
+    assert emulator.password not in str(error.value)
+
+
+@pytest.mark.parametrize("mode", ["--discover", "--test", "sync"])
+def test_cli_fatal_api_error_is_one_line_without_traceback(
+    serve: Serve, emulator: DirectusEmulator, tmp_path: Path, mode: str
+) -> None:
+    server = serve(emulator)
+    config = {"base_url": server.url, "token": "wrong-T0ken-secret", "tables": ["tags"]}
+    if mode == "sync":
+        emulator.faults.add(Fault(kind="status", status=401, path="/api/1.1/tables/tags/rows"))
+        config["token"] = emulator.token
+    result = _cli(config, tmp_path, *([] if mode == "sync" else [mode]))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert _error_lines(result.stderr)[-1].endswith(
+        "Check `token` (or `email` and `password`) and `auth_method`."
+    )
+    assert "wrong-T0ken-secret" not in result.stderr + result.stdout
+
+
+def test_retries_given_up_say_so_and_what_to_do(
+    serve: Serve, emulator: DirectusEmulator, tmp_path: Path
+) -> None:
+    emulator.faults.add(
+        Fault(kind="status", status=429, retry_after=0, count=10, path="/api/1.1/tables/tags/rows")
+    )
+    result = _cli(config_for(serve(emulator), tables=["tags"]), tmp_path)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    last = _error_lines(result.stderr)[-1]
+    assert "Directus answered 429 for table `tags`" in last
+    assert last.endswith("Gave up after 5 tries: run again later or lower `requests_per_minute`.")
+
+
+def test_unreachable_server_names_the_host_not_the_url() -> None:
+    config = {"base_url": "http://127.0.0.1:9", "token": "url-token-456", "auth_method": "query"}
+    with pytest.raises(Exception, match="Connection") as error:
+        run_tap(config)
+    message = fatal_message(error.value)
+    assert message == (
+        "Connection to Directus at 127.0.0.1:9 failed (connection refused). Gave up after 5 "
+        "tries: check `base_url` and that Directus is reachable from here (or raise `timeout`)."
+    )
+
+
+def test_cli_filter_on_a_table_that_is_not_synced_is_an_error(
+    serve: Serve, emulator: DirectusEmulator, tmp_path: Path
+) -> None:
+    config = config_for(serve(emulator), filters={"projekts": {"title": {"like": "web"}}})
+    result = _cli(config, tmp_path, "--discover")
+    assert result.returncode == 1
+    assert _error_lines(result.stderr)[0].endswith(
+        "filters: no synced table named projekts (check the name, and `tables`, "
+        "`exclude_tables`, `include_system`)."
+    )
     assert "Traceback" not in result.stderr

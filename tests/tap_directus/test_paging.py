@@ -123,3 +123,14 @@ def test_first_sync_reads_never_updated_rows_first() -> None:
     assert [r["id"] for r in cursor.accept([{"id": 9, "u": None}])] == [9]
     assert cursor.params()["filters[u][nnull]"] == "1"
     assert not cursor.done
+
+
+def test_string_primary_key_pages_in_the_servers_text_order(serve: Serve) -> None:
+    # VARCHAR keys that look like numbers sort as text ("10" before "2"): not a paging loop.
+    emulator = DirectusEmulator(size=3)
+    countries = emulator.tables["countries"]
+    template = next(iter(countries.rows.values()))
+    codes = ["1", "10", "100", "2", "20", "3", "Ab", "B", "aa"]
+    countries.rows = {code: {**template, "code": code} for code in codes}
+    out = run_tap(config_for(serve(emulator), tables=["countries"], page_size=2))
+    assert out.ids("countries", "code") == codes
