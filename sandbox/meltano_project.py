@@ -40,6 +40,18 @@ def records_moved(json_log: str) -> Counter:
     return moved
 
 
+def _readable(log_line: str) -> str:
+    """The message of a JSON log line (Meltano's --log-format=json), else the line itself."""
+    try:
+        event = json.loads(log_line)
+    except ValueError:
+        return log_line
+    if not isinstance(event, dict):
+        return log_line
+    name = event.get("name") or event.get("string_id") or "meltano"
+    return f"  [{event.get('level', 'info')}] {name}: {event.get('event', log_line)}"
+
+
 class MeltanoProject:
     """Runs `meltano` in the repository with the plugins pointed at the given sandboxes."""
 
@@ -80,7 +92,7 @@ class MeltanoProject:
         if log_name:
             (self.workdir / f"{log_name}.log").write_text(output, encoding="utf-8")
         if result.returncode != 0:
-            tail = "\n".join(output.strip().splitlines()[-12:])
+            tail = "\n".join(_readable(line) for line in output.strip().splitlines()[-12:])
             msg = f"`meltano {' '.join(args)}` failed (exit {result.returncode}):\n{tail}"
             raise MeltanoError(msg)
         return result.stdout, output
