@@ -14,6 +14,7 @@ from singer_sdk.streams import Stream
 
 from connector_common import DISTRIBUTION_NAME
 from connector_common.config_errors import ValidatedConfigMixin
+from connector_common.fatal_errors import OneLineFatalErrorsMixin
 from connector_common.instants import parse_instant
 from connector_common.rate_limit import RateLimiter
 from connector_common.redaction import redact
@@ -33,7 +34,7 @@ from tap_directo.streams import STREAM_CLASSES
 DEFAULT_BASE_URL = "https://login.directo.ee/apidirect"
 
 
-class TapDirecto(ValidatedConfigMixin, Tap):
+class TapDirecto(OneLineFatalErrorsMixin, ValidatedConfigMixin, Tap):
     """Singer tap for the Directo ERP REST API."""
 
     name = "tap-directo"

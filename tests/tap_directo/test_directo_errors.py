@@ -4,8 +4,12 @@
 from __future__ import annotations
 
 import itertools
+import json
 import socket
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from directo_tap_run import config_for, run_tap, run_tap_failing, sandbox
@@ -184,3 +188,19 @@ def test_rate_limit_counts_retries_and_discovery_samples(
     times = sorted(e.time for e in entries)
     for earlier, later in zip(times, itertools.islice(times, 4, None), strict=False):
         assert later - earlier >= 0.95
+
+
+def test_cli_ends_a_fatal_error_with_one_line_and_exit_1(
+    directo: SandboxServer, tmp_path: Path
+) -> None:
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps(config_for(directo, api_key="not-the-key-4711")))
+    exe = Path(sys.executable).with_name("tap-directo")
+    result = subprocess.run(
+        [str(exe), "--config", str(config)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if "| ERROR" in line]
+    assert errors[-1].endswith("check the `api_key` setting.")
+    assert "not-the-key-4711" not in result.stderr + result.stdout
