@@ -21,6 +21,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 
+from connector_common.connection_errors import connection_problem
 from connector_common.rate_limit import RateLimiter
 from connector_common.redaction import redact
 from connector_common.retry import RETRYABLE_STATUSES, retry_waits, small_jitter
@@ -100,23 +101,9 @@ def redacted_request_errors(secrets: list[str]) -> Iterator[None]:
 
 def request_problem(exc: requests.exceptions.RequestException) -> str:
     """What went wrong on the wire, in words, naming the host but not the URL."""
-    url = getattr(exc.request, "url", None) or ""
-    host = requests.utils.urlparse(url).netloc
+    host = requests.utils.urlparse(getattr(exc.request, "url", None) or "").netloc
     where = f"Directus at {host}" if host else "Directus"
-    text = str(exc)
-    if isinstance(exc, requests.exceptions.Timeout):
-        what = "no answer in time"
-    elif isinstance(
-        exc, requests.exceptions.ChunkedEncodingError | requests.exceptions.ContentDecodingError
-    ):
-        what = "the answer broke off"
-    elif "Name or service not known" in text or "NameResolutionError" in text:
-        what = "host name not found"
-    elif "Connection refused" in text:
-        what = "connection refused"
-    else:
-        what = type(exc).__name__
-    return f"Connection to {where} failed ({what})."
+    return f"Connection to {where} failed ({connection_problem(exc)})."
 
 
 def new_session(limiter: RateLimiter, user_agent: str) -> requests.Session:

@@ -6,16 +6,18 @@ import datetime as dt
 from functools import cached_property
 from typing import Any, NoReturn
 
+import requests
 from singer_sdk import Tap
 from singer_sdk import typing as th
 from singer_sdk.contrib.msgspec import MsgSpecWriter
-from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
+from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, RetriableAPIError
 
 from connector_common import DISTRIBUTION_NAME
 from connector_common.config_errors import ValidatedConfigMixin
+from connector_common.fatal_errors import OneLineFatalErrorsMixin, default_fatal_message
 from connector_common.rate_limit import RateLimiter
 from connector_common.redaction import secret_values
-from tap_directus.client import AUTH_METHODS, DirectusClient, auth_style
+from tap_directus.client import AUTH_METHODS, MAX_TRIES, DirectusClient, auth_style
 from tap_directus.discovery import (
     LOGGER,
     SOFT_DELETE_FIELD,
@@ -23,7 +25,7 @@ from tap_directus.discovery import (
     columns_of,
     stream_schema,
 )
-from tap_directus.fatal_errors import exit_on_fatal_errors
+from tap_directus.paging import PagingError
 from tap_directus.streams import DirectusTableStream, soft_delete_description
 
 FILTER_OPERATORS = {
@@ -33,7 +35,7 @@ FILTER_OPERATORS = {
 }  # fmt: skip
 
 
-class TapDirectus(ValidatedConfigMixin, Tap):
+class TapDirectus(OneLineFatalErrorsMixin, ValidatedConfigMixin, Tap):
     """Discovers the tables of a Directus 1.1 API and syncs them, incrementally when possible."""
 
     name = "tap-directus"
@@ -180,22 +182,26 @@ class TapDirectus(ValidatedConfigMixin, Tap):
 
     # ------------------------------------------------------------------ CLI modes
     @classmethod
-    def invoke(cls, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
-        """A sync that fails on Directus ends with one actionable line and exit 1."""
-        with exit_on_fatal_errors(cls.logger):
-            super().invoke(*args, **kwargs)
-
-    @classmethod
-    def cb_test(cls, ctx: Any, param: Any, value: str) -> None:  # type: ignore[override]
-        """`--test` discovers while building the tap, so guard the whole callback."""
-        with exit_on_fatal_errors(cls.logger):
-            super().cb_test(ctx, param, value)
+    def fatal_message(cls, exc: BaseException) -> str | None:
+        """The one line a failed run ends with (OneLineFatalErrorsMixin); None: a bug."""
+        if isinstance(exc, PagingError):
+            return str(exc)
+        if isinstance(exc, RetriableAPIError):
+            hint = "run again later"
+            if exc.response is not None and exc.response.status_code == 429:
+                hint += " or lower `requests_per_minute`"
+            return f"{exc} Gave up after {MAX_TRIES} tries: {hint}."
+        if isinstance(exc, requests.exceptions.RequestException):
+            return (
+                f"{exc} Gave up after {MAX_TRIES} tries: check `base_url` and that Directus is "
+                "reachable from here (or raise `timeout`)."
+            )
+        return default_fatal_message(exc)
 
     def run_discovery(self) -> str:
         """As singer-sdk's, but a setting the schema shows wrong is one line, exit 1."""
         try:
-            with exit_on_fatal_errors(self.logger):
-                return super().run_discovery()
+            return super().run_discovery()
         except ConfigValidationError as exc:
             for error in exc.errors:
                 self.logger.error(error)
@@ -237,7 +243,11 @@ class TapDirectus(ValidatedConfigMixin, Tap):
         names = [t.get("name") or t.get("table_name") for t in body.get("data") or []]
         missing = set(self.config.get("tables") or []) - set(names)
         if missing:
-            LOGGER.warning("tables: %s not found in Directus; skipped.", ", ".join(sorted(missing)))
+            # A misspelt name would otherwise make a run that syncs nothing and succeeds.
+            raise_setting_error(
+                f"tables: Directus has no table {', '.join(sorted(missing))} that this token "
+                "can read; check the names in `tables`."
+            )
         tables = []
         for name in names:
             if name and self._wanted(name):

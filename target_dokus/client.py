@@ -18,6 +18,7 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
+from connector_common.connection_errors import connection_problem
 from connector_common.rate_limit import RateLimiter
 from connector_common.redaction import redact
 from connector_common.retry import RETRYABLE_STATUSES, retry_waits, small_jitter
@@ -149,7 +150,7 @@ class DokusClient:
             except _CONNECTION_ERRORS as exc:
                 if not idempotent:
                     raise DokusAmbiguousError(type(exc).__name__) from None
-                problem = f"connection error ({type(exc).__name__})"
+                problem = f"no answer from {self.account_label} ({connection_problem(exc)})"
                 failure = exc
             else:
                 if response.status_code not in RETRYABLE_STATUSES:

@@ -2,6 +2,23 @@
 
 from __future__ import annotations
 
+import re
+
+from singer_sdk.exceptions import (
+    InvalidRecord,
+    MissingKeyPropertiesError,
+    RecordsWithoutSchemaException,
+)
+from singer_sdk.singerlib.exceptions import InvalidInputLine
+
+# Singer input the target cannot take: the tap (or a stream map) must change, not Dokus.
+BAD_INPUT_ERRORS = (
+    InvalidInputLine,
+    InvalidRecord,
+    MissingKeyPropertiesError,
+    RecordsWithoutSchemaException,
+)
+
 
 class DokusRunError(Exception):
     """Stops the whole run with a one-line message and exit code 1 (no state past it)."""
@@ -26,3 +43,13 @@ class DokusUnavailableError(DokusRecordError):
 
 class DokusAmbiguousError(Exception):
     """A create may or may not have happened (connection lost, unreadable 2xx body)."""
+
+
+def bad_input_message(exc: Exception) -> str:
+    """singer-sdk's message on one line, without the list of every field the record has."""
+    text = re.sub(r",? *Record Keys: .*", "", str(exc), flags=re.DOTALL)
+    text = " ".join(text.split())
+    fix = "Fix the tap's output"
+    if isinstance(exc, InvalidRecord | MissingKeyPropertiesError):
+        fix += " or reshape it with stream_maps"
+    return f"Bad Singer input, nothing after it was written: {text} {fix}."

@@ -12,7 +12,7 @@ import threading
 from typing import Any
 
 from target_dokus.client import DokusClient
-from target_dokus.errors import DokusRecordError, DokusRunError
+from target_dokus.errors import DokusRecordError, DokusRunError, DokusUnavailableError
 from target_dokus.payload import MatchKey, match_key
 from target_dokus.resources import DokusResource
 
@@ -45,7 +45,8 @@ class DokusResourceIndex:
                 answer = self.client.request("GET", self.resource.path)
             except DokusRecordError as exc:
                 raise DokusRunError(
-                    f"could not read Dokus {self.resource.name} to match records: {exc.message}"
+                    f"could not read Dokus {self.resource.name} to match records: {exc.message}; "
+                    + self._load_hint(exc)
                 ) from None
             records = self._unwrap_list(answer.body)
             duplicates = 0
@@ -60,6 +61,13 @@ class DokusResourceIndex:
                 "+".join(self.key_fields),
             )
         self.logger.info("Read %d existing Dokus %s", len(records), self.resource.name)
+
+    def _load_hint(self, exc: DokusRecordError) -> str:
+        if exc.status == 403:
+            return f"give the Dokus user access to {self.resource.name}"
+        if isinstance(exc, DokusUnavailableError) and exc.status is not None:
+            return "run again later"
+        return "check base_url (or subdomain)"
 
     def _unwrap_list(self, body: Any) -> list[dict[str, Any]]:
         records = body.get(self.resource.list_key) if isinstance(body, dict) else None

@@ -47,7 +47,8 @@ class DokusRun:
             config["password"],
             account_label=account_label(config),
             timeout=float(config.get("timeout") or 60),
-            pool_size=int(config.get("max_concurrency") or 1),
+            # One connection per lane, plus one for the reader thread's index reads.
+            pool_size=int(config.get("max_concurrency") or 1) + 1,
             rate_limiter=RateLimiter(config.get("requests_per_minute") or None),
             secrets=secrets,
             logger=logger,

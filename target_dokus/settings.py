@@ -50,11 +50,8 @@ CONFIG_SCHEMA = th.PropertiesList(
     ),
     th.Property(
         "match_keys",
-        th.ObjectType(
-            additional_properties=th.CustomType(
-                {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
-            )
-        ),
+        # Values are checked in config_problems: a JSON-schema anyOf error says nothing useful.
+        th.ObjectType(additional_properties=True),
         description=(
             "Resource -> field (or list of fields, all of which must match) that finds the "
             "existing Dokus record. Defaults: customers org_number, customer_groups name, "
@@ -190,12 +187,19 @@ def config_problems(config: Mapping[str, Any]) -> list[str]:
                 f"{', '.join(WRITABLE_RESOURCES)}"
             )
             continue
-        names = [fields] if isinstance(fields, str) else list(fields)
-        unknown = [f for f in names if f not in RESOURCES[resource].fields]
-        if not names or unknown:
+        choices = ", ".join(RESOURCES[resource].fields)
+        names = [fields] if isinstance(fields, str) else fields
+        if not isinstance(names, list) or not names or not all(isinstance(f, str) for f in names):
             problems.append(
-                f"match_keys.{resource}: {', '.join(map(repr, unknown)) or 'empty'} is not a "
-                f"writable {resource} field; use one of {', '.join(RESOURCES[resource].fields)}"
+                f"match_keys.{resource}: give a field name or a non-empty list of field names "
+                f'(e.g. "{RESOURCES[resource].default_match_key[0]}"); fields: {choices}'
+            )
+            continue
+        unknown = [f for f in names if f not in RESOURCES[resource].fields]
+        if unknown:
+            problems.append(
+                f"match_keys.{resource}: {', '.join(map(repr, unknown))} is not a writable "
+                f"{resource} field; use one of {choices}"
             )
     concurrency = config.get("max_concurrency", 1)
     if concurrency is not None and not 1 <= int(concurrency) <= MAX_CONCURRENCY:

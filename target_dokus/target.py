@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 from singer_sdk import Target
@@ -10,15 +9,16 @@ from singer_sdk.sinks import Sink
 
 from connector_common import DISTRIBUTION_NAME
 from connector_common.config_errors import ValidatedConfigMixin
+from connector_common.fatal_errors import OneLineFatalErrorsMixin
 from connector_common.redaction import secret_values
-from target_dokus.errors import DokusRunError
+from target_dokus.errors import BAD_INPUT_ERRORS, DokusRunError, bad_input_message
 from target_dokus.resources import WRITABLE_RESOURCES
 from target_dokus.run import DokusRun
 from target_dokus.settings import CONFIG_SCHEMA, config_problems, resource_problem
 from target_dokus.sinks import DokusSink, IgnoredStreamSink
 
 
-class TargetDokus(ValidatedConfigMixin, Target):
+class TargetDokus(OneLineFatalErrorsMixin, ValidatedConfigMixin, Target):
     """Singer target for the Dokus invoicing API (https://SUBDOMAIN.dokus.no)."""
 
     name = "target-dokus"
@@ -81,13 +81,13 @@ class TargetDokus(ValidatedConfigMixin, Target):
             )
 
     @classmethod
-    def invoke(cls, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
-        """Our run errors end with one clear line and exit code 1, not a traceback."""
-        try:
-            super().invoke(*args, **kwargs)
-        except DokusRunError as exc:
-            cls.logger.error("%s", exc)
-            sys.exit(1)
+    def fatal_message(cls, exc: BaseException) -> str | None:
+        """Our run errors end with one clear line and exit code 1 (OneLineFatalErrorsMixin)."""
+        if isinstance(exc, DokusRunError):
+            return str(exc)
+        if isinstance(exc, BAD_INPUT_ERRORS):
+            return bad_input_message(exc)
+        return None
 
 
 if __name__ == "__main__":

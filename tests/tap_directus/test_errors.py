@@ -9,12 +9,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from directus_tap_run import config_for, run_tap
+from directus_tap_run import config_for, ids, run_tap
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
 
 from sandbox.common import Emulator, Fault, SandboxServer
 from sandbox.directus import DirectusEmulator
-from tap_directus.fatal_errors import fatal_message
 from tap_directus.tap import TapDirectus
 
 Serve = Callable[[Emulator], SandboxServer]
@@ -24,6 +23,22 @@ ROWS = "/api/1.1/tables/projects/rows"
 @pytest.fixture
 def emulator() -> DirectusEmulator:
     return DirectusEmulator(size=25)
+
+
+def _cli(config: dict, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    return subprocess.run(
+        [sys.executable, "-m", "tap_directus", "--config", str(path), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def _error_lines(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if "| ERROR" in line]
 
 
 @pytest.mark.parametrize(
@@ -52,8 +67,8 @@ def test_transient_failures_are_retried_without_partial_pages(
     config = config_for(server, tables=["projects"], page_size=10)
     emulator.faults.add(fault)
     out = run_tap(config)
-    assert sorted(out.ids("projects")) == sorted(emulator.tables["projects"].rows)
-    assert len(out.ids("projects")) == len(set(out.ids("projects")))
+    assert sorted(ids(out, "projects")) == sorted(emulator.tables["projects"].rows)
+    assert len(ids(out, "projects")) == len(set(ids(out, "projects")))
 
 
 def test_retry_after_is_honoured(serve: Serve, emulator: DirectusEmulator) -> None:
@@ -156,17 +171,8 @@ def test_config_errors_are_one_line_naming_the_setting(config: dict, setting: st
 
 
 def test_cli_config_error_exits_1_with_one_line(tmp_path: Path) -> None:
-    config = tmp_path / "config.json"
-    config.write_text(
-        json.dumps({"base_url": "http://127.0.0.1:9", "page_size": -1, "token": "t0ken-secret"})
-    )
-    result = subprocess.run(
-        [sys.executable, "-m", "tap_directus", "--config", str(config), "--discover"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    config = {"base_url": "http://127.0.0.1:9", "page_size": -1, "token": "t0ken-secret"}
+    result = _cli(config, tmp_path, "--discover")
     assert result.returncode == 1
     assert "page_size: must be 1 or more." in result.stderr + result.stdout
     assert "t0ken-secret" not in result.stderr + result.stdout
@@ -175,37 +181,13 @@ def test_cli_config_error_exits_1_with_one_line(tmp_path: Path) -> None:
 def test_cli_discovery_with_a_filter_on_a_missing_column(
     serve: Serve, emulator: DirectusEmulator, tmp_path: Path
 ) -> None:
-    server = serve(emulator)
-    config = tmp_path / "config.json"
-    config.write_text(json.dumps(config_for(server, filters={"projects": {"nope": {"eq": 1}}})))
-    result = subprocess.run(
-        [sys.executable, "-m", "tap_directus", "--config", str(config), "--discover"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    config = config_for(serve(emulator), filters={"projects": {"nope": {"eq": 1}}})
+    result = _cli(config, tmp_path, "--discover")
     assert result.returncode == 1
-    errors = [line for line in result.stderr.splitlines() if "| ERROR" in line]
+    errors = _error_lines(result.stderr)
     assert len(errors) == 1
     assert errors[0].endswith("filters.projects: table projects has no column `nope`.")
     assert "Traceback" not in result.stderr
-
-
-def _cli(config: dict, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    path = tmp_path / "config.json"
-    path.write_text(json.dumps(config))
-    return subprocess.run(
-        [sys.executable, "-m", "tap_directus", "--config", str(path), *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
-def _error_lines(stderr: str) -> list[str]:
-    return [line for line in stderr.splitlines() if "| ERROR" in line]
 
 
 def test_token_request_is_not_retried_inside_the_retries_of_each_request(
@@ -256,7 +238,7 @@ def test_unreachable_server_names_the_host_not_the_url() -> None:
     config = {"base_url": "http://127.0.0.1:9", "token": "url-token-456", "auth_method": "query"}
     with pytest.raises(Exception, match="Connection") as error:
         run_tap(config)
-    message = fatal_message(error.value)
+    message = TapDirectus.fatal_message(error.value)
     assert message == (
         "Connection to Directus at 127.0.0.1:9 failed (connection refused). Gave up after 5 "
         "tries: check `base_url` and that Directus is reachable from here (or raise `timeout`)."
@@ -274,3 +256,16 @@ def test_cli_filter_on_a_table_that_is_not_synced_is_an_error(
         "`exclude_tables`, `include_system`)."
     )
     assert "Traceback" not in result.stderr
+
+
+def test_cli_unknown_table_in_tables_is_an_error_not_an_empty_run(
+    serve: Serve, emulator: DirectusEmulator, tmp_path: Path
+) -> None:
+    result = _cli(config_for(serve(emulator), tables=["tags", "projekts"]), tmp_path)
+    assert result.returncode == 1
+    assert _error_lines(result.stderr)[0].endswith(
+        "tables: Directus has no table projekts that this token can read; check the names in "
+        "`tables`."
+    )
+    assert "Traceback" not in result.stderr
+    assert '"type":"RECORD"' not in result.stdout.replace(" ", "")

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Callable
 
 import pytest
-from directus_tap_run import config_for, run_tap
+from directus_tap_run import config_for, ids, run_tap
 
 from sandbox.common import Emulator, SandboxServer
 from sandbox.directus import DirectusEmulator
@@ -42,12 +42,12 @@ def test_pages_through_many_pages_with_mutations_between_pages(serve: Serve) -> 
     config = config_for(server, tables=["projects"], page_size=7)
     first = run_tap(config)
 
-    ids = first.ids("projects")
+    emitted = ids(first, "projects")
     assert len(touched) >= 20, "both mutations ran during the sync"
     assert len(emulator.log.entries(path_prefix="/api/1.1/tables/projects/rows")) > 15
-    assert not [pk for pk, n in Counter(ids).items() if n > 1], "a row was emitted twice"
+    assert not [pk for pk, n in Counter(emitted).items() if n > 1], "a row was emitted twice"
     untouched = before - touched
-    assert untouched <= set(ids), f"missed rows: {sorted(untouched - set(ids))}"
+    assert untouched <= set(emitted), f"missed rows: {sorted(untouched - set(emitted))}"
     stamps = [r["modified"] for r in first.records["projects"]]
     assert stamps == sorted(stamps)
 
@@ -66,8 +66,8 @@ def test_tie_group_larger_than_a_page_is_walked_by_primary_key(serve: Serve) -> 
     first = run_tap(config)
     bulk = emulator.update_rows("projects", 15)  # 15 rows share one update time
     second = run_tap(config, state=first.final_state)
-    ids = second.ids("projects")
-    assert len(ids) == len(set(ids))
+    emitted = ids(second, "projects")
+    assert len(emitted) == len(set(emitted))
     stamp = max(_latest(emulator).values())
     changed = [r["id"] for r in second.records["projects"] if r["modified"] == stamp]
     assert changed == sorted(bulk)
@@ -81,7 +81,7 @@ def test_full_table_pages_by_primary_key_even_if_rows_vanish(serve: Serve) -> No
     before = list(emulator.tables["countries"].rows)
     emulator.on_rows_request(1, lambda e: e.tables["countries"].rows.pop("EE"), table="countries")
     out = run_tap(config_for(server, tables=["countries"], page_size=2))
-    assert out.ids("countries", "code") == sorted(before)
+    assert ids(out, "countries", "code") == sorted(before)
     # Offset paging would now skip IS: EE vanished from before the offset.
     log = emulator.log.entries(path_prefix="/api/1.1/tables/countries/rows")
     assert ("filters[code][gt]", "FI") in log[1].query
@@ -133,4 +133,4 @@ def test_string_primary_key_pages_in_the_servers_text_order(serve: Serve) -> Non
     codes = ["1", "10", "100", "2", "20", "3", "Ab", "B", "aa"]
     countries.rows = {code: {**template, "code": code} for code in codes}
     out = run_tap(config_for(serve(emulator), tables=["countries"], page_size=2))
-    assert out.ids("countries", "code") == codes
+    assert ids(out, "countries", "code") == codes

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
-from directus_tap_run import config_for, discover, run_tap, select_only
+from directus_tap_run import config_for, discover, ids, run_tap, select_only
 from singer_sdk.exceptions import ConfigValidationError
 
 from sandbox.common import Emulator, SandboxServer
@@ -30,7 +30,7 @@ def test_two_incremental_syncs_with_changes_between(server: SandboxServer) -> No
     emulator = emulator_of(server)
     config = config_for(server, tables=["projects"])
     first = run_tap(config)
-    assert first.ids("projects") == sorted(
+    assert ids(first, "projects") == sorted(
         emulator.tables["projects"].rows,
         key=lambda pk: (emulator.tables["projects"].rows[pk]["modified"], pk),
     )
@@ -43,7 +43,7 @@ def test_two_incremental_syncs_with_changes_between(server: SandboxServer) -> No
     second = run_tap(config, state=first.final_state)
 
     # `gte` on the bookmark re-reads the rows that share it (at-least-once), nothing else old.
-    assert set(second.ids("projects")) == set(updated) | set(inserted) | set(deleted) | at_bookmark
+    assert set(ids(second, "projects")) == set(updated) | set(inserted) | set(deleted) | at_bookmark
     by_id = {r["id"]: r for r in second.records["projects"]}
     assert all("(muudetud" in by_id[pk]["title"] for pk in updated)
     assert by_id[deleted[0]]["active"] == 0
@@ -55,7 +55,7 @@ def test_reads_rows_of_every_status(server: SandboxServer) -> None:
     out = run_tap(config_for(server, tables=["clients"]))
     statuses = {r["active"] for r in out.records["clients"]}
     assert statuses == {0, 1, 2}
-    assert sorted(out.ids("clients")) == sorted(emulator.tables["clients"].rows)
+    assert sorted(ids(out, "clients")) == sorted(emulator.tables["clients"].rows)
     assert all(
         ("preview", "1") in e.query
         for e in emulator.log.entries(path_prefix="/api/1.1/tables/clients/rows")
@@ -80,7 +80,7 @@ def test_soft_deletes_not_emitted_by_default(server: SandboxServer) -> None:
 def test_primary_key_that_is_not_id(server: SandboxServer) -> None:
     out = run_tap(config_for(server, tables=["countries"]))
     assert out.schemas["countries"]["key_properties"] == ["code"]
-    assert out.ids("countries", "code") == ["EE", "FI", "IS", "LV", "NO", "SE"]
+    assert ids(out, "countries", "code") == ["EE", "FI", "IS", "LV", "NO", "SE"]
     assert out.records["countries"][0]["area_km2"] == Decimal("45335.0")
 
 
@@ -134,7 +134,7 @@ def test_start_date_limits_the_first_sync(server: SandboxServer) -> None:
         for pk, r in emulator.tables["projects"].rows.items()
         if r["modified"] >= "2024-03-01 08:20:00"
     )
-    assert sorted(out.ids("projects")) == expected
+    assert sorted(ids(out, "projects")) == expected
     assert 0 < len(expected) < 20
 
 
@@ -157,7 +157,7 @@ def test_user_filters_are_sent_in_directus_syntax(server: SandboxServer) -> None
         for pk, r in emulator.tables["projects"].rows.items()
         if r["priority"] > 0 and "projekt 1" in r["title"]
     )
-    assert sorted(out.ids("projects")) == expected
+    assert sorted(ids(out, "projects")) == expected
     assert expected
 
 
@@ -217,7 +217,7 @@ def test_catalog_can_force_full_table(server: SandboxServer) -> None:
     entry["replication_method"] = "FULL_TABLE"
     emulator.log.clear()
     out = run_tap(config_for(server, page_size=8), catalog=catalog)
-    assert out.ids("projects") == sorted(emulator.tables["projects"].rows)
+    assert ids(out, "projects") == sorted(emulator.tables["projects"].rows)
     queries = [e.query for e in emulator.log.entries(path_prefix="/api/1.1/tables/projects")]
     assert ("filters[id][gt]", "8") in queries[1]
 
@@ -257,19 +257,37 @@ def test_never_updated_rows_come_with_the_first_sync_only(server: SandboxServer)
     assert never_updated == [10, 20]
     config = config_for(server, tables=["clients"])
     first = run_tap(config)
-    assert first.ids("clients")[:2] == never_updated  # NULL update time first, by key
-    assert sorted(first.ids("clients")) == sorted(rows)
+    assert ids(first, "clients")[:2] == never_updated  # NULL update time first, by key
+    assert sorted(ids(first, "clients")) == sorted(rows)
     assert first.final_state["bookmarks"]["clients"]["replication_key_value"]
 
     second = run_tap(config, state=first.final_state)
-    assert not set(second.ids("clients")) & set(never_updated)
+    assert not set(ids(second, "clients")) & set(never_updated)
     rows[10]["name"] = "Muudetud OÜ"
     rows[10]["updated_on"] = "2025-06-01 10:00:00"
     third = run_tap(config, state=second.final_state)
-    assert 10 in third.ids("clients")
+    assert 10 in ids(third, "clients")
 
 
 def test_start_date_skips_never_updated_rows(server: SandboxServer) -> None:
     out = run_tap(config_for(server, tables=["clients"], start_date="2024-01-01T00:00:00Z"))
-    assert 10 not in out.ids("clients")
-    assert len(out.ids("clients")) == 18
+    assert 10 not in ids(out, "clients")
+    assert len(ids(out, "clients")) == 18
+
+
+@pytest.mark.parametrize("start_date", [None, "2024-01-01", "2024-01-01T00:00:00+02:00"])
+def test_empty_table_then_rows_arrive(serve: Serve, start_date: str | None) -> None:
+    emulator = DirectusEmulator(size=5)
+    emulator.tables["projects_tags"].rows.clear()
+    emulator.tables["projects"].rows.clear()
+    server = serve(emulator)
+    config = config_for(server, tables=["projects"])
+    if start_date:
+        config["start_date"] = start_date
+    first = run_tap(config)
+    assert first.records["projects"] == []
+    assert first.bookmark("projects") is None
+    inserted = emulator.insert_rows("projects", 3)
+    second = run_tap(config, state=first.final_state)
+    assert ids(second, "projects") == inserted
+    assert second.bookmark("projects") == second.records["projects"][-1]["modified"]

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from dokus_target_harness import by_number, config_for, products, run_target, state, writes
+from dokus_target_harness import (
+    by_number,
+    config_for,
+    products,
+    record,
+    run_target,
+    schema,
+    state,
+    writes,
+)
 
 from sandbox.common import Emulator, Request, Response, SandboxServer
 from sandbox.dokus import DokusEmulator
@@ -98,3 +108,37 @@ def test_state_waits_for_every_in_flight_write(serve: Serve, tmp_path: Path) -> 
     assert result.error is None
     assert result.states == [{"bookmarks": {"products": 12}}]
     assert held_when_state_went_out == [12]
+
+
+class WriteWaitsForIndexReadDokus(DokusEmulator):
+    """Holds the first product write open until the customers index is read, so the lane's
+    request and the reader thread's index request are in flight at the same time."""
+
+    def __init__(self) -> None:
+        super().__init__(size=0)
+        self.customers_read = threading.Event()
+
+    def handle(self, request: Request) -> Response:
+        if request.method == "GET" and request.path.startswith("/customers/"):
+            self.customers_read.set()
+        elif request.method == "POST":
+            self.customers_read.wait(timeout=10)
+        return super().handle(request)
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+def test_connection_pool_fits_the_lanes_and_the_index_reader(
+    serve: Serve, tmp_path: Path, concurrency: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = serve(WriteWaitsForIndexReadDokus())
+    config = config_for(server, tmp_path, max_concurrency=concurrency)
+    customers = [
+        schema("customers", {"org_number": {"type": "string"}, "name": {"type": "string"}}),
+        record("customers", {"org_number": "987654321", "name": "Fjøs AS"}),
+    ]
+    messages = [*products({"product_number": "P-1", "name": "Melk", "price": "1"}), *customers]
+    with caplog.at_level(logging.WARNING, logger="urllib3.connectionpool"):
+        assert run_target(config, messages).error is None
+    assert server.emulator.customers_read.is_set()
+    assert len(server.emulator.data["products"]) == 1
+    assert "Connection pool is full" not in caplog.text

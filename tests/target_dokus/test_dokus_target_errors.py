@@ -210,7 +210,19 @@ def test_a_stream_named_sent_invoices_is_refused(dokus: SandboxServer, tmp_path:
         ({"base_url": None, "subdomain": "mitt firma"}, "is not a Dokus subdomain"),
         ({"stream_resources": {"items": "varer"}}, "unknown Dokus resource 'varer'"),
         ({"match_keys": {"products": "sku"}}, "match_keys.products: 'sku' is not a writable"),
+        (
+            {"match_keys": {"products": {"field": "sku"}}},
+            'match_keys.products: give a field name or a non-empty list of field names (e.g. "pro',
+        ),
+        ({"match_keys": {"customers": []}}, "match_keys.customers: give a field name or a non"),
+        ({"match_keys": {"products": 5}}, "match_keys.products: give a field name or a non-em"),
         ({"max_concurrency": 0}, "max_concurrency: use a number from 1 to 32"),
+        ({"max_concurrency": -1}, "max_concurrency: use a number from 1 to 32"),
+        (
+            {"on_error": "skip"},
+            "'skip' is not one of ['dead_letter', 'fail'] in config['on_error']",
+        ),
+        ({"base_url": "127.0.0.1:8703"}, "base_url: give a full URL such as https://"),
     ],
 )
 def test_bad_settings_give_one_actionable_line_and_exit_1(
@@ -238,3 +250,62 @@ def test_secrets_never_reach_logs_or_the_dead_letter_file(serve: Serve, tmp_path
     assert password not in text
     assert password not in result.stderr
     assert password not in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("messages", "message"),
+    [
+        (
+            [record("products", GOOD)],
+            "A record for stream 'products' was encountered before a corresponding schema.",
+        ),
+        (
+            products({"name": "Uten nummer"}),
+            "Record is missing one or more key_properties. Key Properties: ['product_number'] "
+            "Fix the tap's output or reshape it with stream_maps.",
+        ),
+        ('{"type": "RECORD", "record": {}}\n', "Line is missing required stream key(s)"),
+    ],
+)
+def test_bad_singer_input_ends_with_one_line_and_no_traceback(
+    dokus: SandboxServer, tmp_path: Path, messages: list | str, message: str
+) -> None:
+    result = run_cli(config_for(dokus, tmp_path), tmp_path, messages)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if "| ERROR" in line]
+    assert errors[-1].split("| ")[-1].startswith("Bad Singer input, nothing after it was written")
+    assert message in errors[-1]
+    assert not writes(dokus.emulator)
+
+
+def test_unreachable_dokus_says_where_and_what_to_check(tmp_path: Path) -> None:
+    config = {
+        "base_url": "http://127.0.0.1:9",
+        "email": "ole@example.no",
+        "password": DEFAULT_PASSWORD,
+        "dead_letter_path": str(tmp_path / "dead.jsonl"),
+    }
+    result = run_target(config, products(GOOD))
+    assert isinstance(result.error, DokusRunError)
+    assert str(result.error) == (
+        "could not read Dokus products to match records: gave up after 5 tries: no answer from "
+        "127.0.0.1:9 (connection refused); check base_url (or subdomain)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "hint"),
+    [(403, "give the Dokus user access to products"), (503, "run again later")],
+)
+def test_index_read_failure_says_what_to_do(
+    dokus: SandboxServer, tmp_path: Path, status: int, hint: str
+) -> None:
+    dokus.emulator.faults.add(
+        Fault(kind="status", status=status, retry_after=0, count=5, method="GET")
+    )
+    result = run_target(config_for(dokus, tmp_path), products(GOOD))
+    assert isinstance(result.error, DokusRunError)
+    assert str(result.error).startswith("could not read Dokus products to match records: ")
+    assert str(result.error).endswith(hint)
+    assert not writes(dokus.emulator)
