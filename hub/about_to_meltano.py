@@ -36,6 +36,8 @@ PLUGINS = {
         "description": "Every table of a Directus 6 instance, discovered from its API",
         "domain_url": "https://directus.io",
         "keywords": ["cms", "database", "meltano_sdk"],
+        # a token, or an e-mail and password exchanged for one
+        "settings_group_validation": [["base_url", "token"], ["base_url", "email", "password"]],
     },
     "target-dokus": {
         "type": "loaders",
@@ -43,6 +45,11 @@ PLUGINS = {
         "description": "Customers, products and draft invoices upserted into Dokus",
         "domain_url": "https://dokus.no",
         "keywords": ["invoicing", "meltano_sdk"],
+        # the organisation's subdomain, or a base_url that wins over it
+        "settings_group_validation": [
+            ["subdomain", "email", "password"],
+            ["base_url", "email", "password"],
+        ],
     },
 }
 VARIANT = "directo-dokus-singer"
@@ -107,20 +114,32 @@ def hub_definition(plugin: str, info: dict[str, Any]) -> dict[str, Any]:
         "domain_url": meta["domain_url"],
         "keywords": meta["keywords"],
         "maintenance_status": "active",
-        **plugin_entry_fields(info),
+        **plugin_entry_fields(plugin, info),
     }
     return definition
 
 
-def plugin_entry_fields(info: dict[str, Any]) -> dict[str, Any]:
-    """What meltano.yml declares of a custom plugin that its --about already says."""
+def plugin_entry_fields(plugin: str, info: dict[str, Any]) -> dict[str, Any]:
+    """What meltano.yml declares of a custom plugin that its --about already says.
+
+    `settings_group_validation` lists the alternative sets of settings that make a valid
+    config: the JSON schema's `required`, unless the plugin accepts alternatives (PLUGINS).
+    """
     fields: dict[str, Any] = {
         "capabilities": sorted(info["capabilities"]),
         "settings": settings_from_about(info),
     }
     required = info["settings"].get("required", [])
-    if required:
-        fields["settings_group_validation"] = [sorted(required)]
+    groups = PLUGINS[plugin].get("settings_group_validation") or (
+        [sorted(required)] if required else []
+    )
+    for group in groups:
+        missing = set(required) - set(group)
+        if missing:
+            msg = f"{plugin}: settings group {group} lacks required {sorted(missing)}"
+            raise ValueError(msg)
+    if groups:
+        fields["settings_group_validation"] = groups
     return fields
 
 
@@ -129,7 +148,7 @@ def update_meltano_yml(abouts: dict[str, dict[str, Any]]) -> None:
     for entries in project["plugins"].values():
         for entry in entries:
             if entry["name"] in abouts:
-                entry.update(plugin_entry_fields(abouts[entry["name"]]))
+                entry.update(plugin_entry_fields(entry["name"], abouts[entry["name"]]))
     text = yaml.safe_dump(project, sort_keys=False, allow_unicode=True, width=100)
     MELTANO_YML.write_text(MELTANO_HEADER + text, encoding="utf-8")
 

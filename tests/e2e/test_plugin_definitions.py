@@ -38,7 +38,7 @@ def test_meltano_yml_declares_what_about_says(plugin: str, abouts: dict[str, dic
     entries = [e for kind in project["plugins"].values() for e in kind if e["name"] == plugin]
     assert len(entries) == 1
     entry = entries[0]
-    expected = plugin_entry_fields(abouts[plugin])
+    expected = plugin_entry_fields(plugin, abouts[plugin])
     for field, value in expected.items():
         assert entry.get(field) == value, (
             f"meltano.yml {plugin}.{field} is stale: run `python -m hub.about_to_meltano`"
