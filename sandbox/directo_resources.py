@@ -2,7 +2,7 @@
 
 Field lists follow the doc's "Filterable Fields" lists (items, orders/invoices, customers, stock,
 line items). The doc is silent on item classes, allocations, price formulas and deletions; their
-fields are our invention (see README_directo.md). Types: "string", "number", "integer",
+fields are our invention (see README.md). Types: "string", "number", "integer",
 "datetime" (ISO 8601 UTC strings).
 """
 

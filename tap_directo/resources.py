@@ -2,7 +2,9 @@
 
 Fields follow the "Filterable Fields" lists of directo-api.md; resources the doc is silent on
 (item classes, allocations, price formulas, deleted) carry the fields we chose, see
-README_directo.md. Field types: "string", "number", "integer", "datetime".
+README.md. Field types: "string", "number", "integer", "datetime".
+The sandbox's table (sandbox/directo_resources.py) is transcribed from the same doc on purpose,
+not imported: the emulator checks the tap, so the two must not share one reading.
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 A field's kind says how a value is sent and compared: `relation` fields go out as the related
 id (Dokus accepts id or full object and uses only the id), `decimal` fields as strings, `items`
 as a list of invoice lines. Fields not listed here (read-only or unknown) are never sent.
+The sandbox's table (sandbox/dokus_resources.py) is transcribed from the same docs on purpose,
+not imported: the emulator checks the target, so the two must not share one reading.
 """
 
 from __future__ import annotations
