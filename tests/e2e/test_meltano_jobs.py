@@ -131,6 +131,10 @@ def test_directo_to_dokus_upserts_products_and_customers(
     customers = sorted(c["email"] for c in dokus.data["customers"].values())
     assert customers == sorted(c["email"] for c in _records(directo, "customers") if c.get("email"))
     assert not Path(project.dead_letter).exists()
+    state = project.state("dev:tap-directo--dokus-to-target-dokus--directo")
+    bookmarks = state["singer_state"]["bookmarks"]
+    assert bookmarks["items"]["replication_key_value"] == max(i["ts"] for i in items.values())
+    assert set(bookmarks) >= {"items", "customers"}
 
     dokus.log.clear()
     changed = directo.change(updates=1, deletes=1, resource="items")["changed"]["items"]
