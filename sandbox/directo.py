@@ -7,7 +7,8 @@ Behaviour the doc leaves open, and what we chose (pinned in tests/sandbox/test_d
 - `Accept` containing "xml" gives XML, anything else (or none) JSON.
 - Filter semantics and the `ts` ambiguity: see sandbox/directo_filters.py (switches `ts_equals`,
   `name_search`). `ts` is stored even when `serve_ts=False` hides it, so `ts` filters still work.
-- Every change stamps `ts` with the current UTC time (ms), strictly increasing.
+- Every change stamps `ts` with the current UTC time (ms), strictly increasing; `clock=` (default
+  `time.time`) lets tests date changes in the past, e.g. a deletion a month ago.
 - `cache_bodies=True` (benchmarks) renders each distinct response once to a temp file and streams
   that file afterwards, so a 1M-record body costs the server almost nothing on repeat requests.
 """
@@ -20,7 +21,8 @@ import re
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,13 +106,14 @@ class DirectoEmulator(Emulator):
         name_search: str = "exact",
         cache_bodies: bool = False,
         keys: dict[str, KeyAccess] | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__()
         if ts_equals not in ("since", "exact"):
             raise ValueError("ts_equals must be 'since' or 'exact'")
         if name_search not in ("exact", "contains"):
             raise ValueError("name_search must be 'exact' or 'contains'")
-        self.store = DirectoStore(size, seed)
+        self.store = DirectoStore(size, seed, clock=clock)
         self.serve_ts = serve_ts
         self.ts_equals = ts_equals
         self.name_search = name_search

@@ -1,20 +1,24 @@
 """The `ts` bookmark of one sync: right whether or not records carry `ts`.
 
-Each response that was read to the end contributes one candidate:
-- records carried `ts`: the largest seen, but never later than the moment the response was
-  produced (server `Date`, else the local clock when the request was issued). A record changed
-  while the body streamed may have been sent in its old version; capping at the response time
-  keeps its new `ts` ahead of the bookmark, so the next sync fetches it again.
-- no record carried `ts` (or none came): that moment minus `bookmark_overlap_seconds`.
-The sync's bookmark is the smallest candidate (every response is then covered) and never moves
-back. A response that failed contributes nothing, and nothing is written unless all succeeded.
+A sync may send several requests (date windows). Only responses read to the end count:
+- records carried `ts`: the largest `ts` seen in the sync, but never later than the moment the
+  first response was produced (server `Date`, else the local clock when the request was sent).
+  Every change made after that moment has a later `ts`, so the next sync fetches it, even when
+  the record was already sent in its old version or its window was already read.
+- no record carried `ts` (or none came): that first moment minus `bookmark_overlap_seconds`.
+Deletions (`emit_deleted_records`) do not move the bookmark: the last deletion may be months
+old and would hold it back, so every run would repeat months of changes. The bookmark never
+moves back, and nothing is written unless the whole sync succeeded. `readable_state` reads the
+bookmarks of older runs (other ISO forms, epoch numbers) instead of crashing on them.
 """
 
 from __future__ import annotations
 
 import email.utils
 import time
+from collections.abc import Collection
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import requests
 
@@ -74,26 +78,87 @@ class ResponseMark:
             self._max_moment = moment
             self.max_ts = ts if isinstance(ts, str) else None
 
-    def candidate(self, overlap: timedelta) -> datetime:
-        produced = self.produced_at or datetime.fromtimestamp(self.issued_at, tz=timezone.utc)
-        if self._max_moment is None:
-            return produced - overlap
-        return min(self._max_moment, produced)
+    def produced(self) -> datetime:
+        return self.produced_at or datetime.fromtimestamp(self.issued_at, tz=timezone.utc)
+
+    def largest_ts(self) -> datetime | None:
+        return self._max_moment
 
 
 class SyncBookmark:
-    """Collects the candidates of one stream's sync; `value()` is the new bookmark."""
+    """Collects the responses of one stream's sync; `value()` is the new bookmark."""
 
     def __init__(self, start: datetime | None, overlap_seconds: float) -> None:
         self.start = start
         self.overlap = timedelta(seconds=overlap_seconds)
-        self._candidates: list[datetime] = []
+        self._first: datetime | None = None  # when the earliest response was produced
+        self._largest_ts: datetime | None = None
 
     def completed(self, mark: ResponseMark) -> None:
-        self._candidates.append(mark.candidate(self.overlap))
+        produced = mark.produced()
+        if self._first is None or produced < self._first:
+            self._first = produced
+        seen = mark.largest_ts()
+        if seen is not None and (self._largest_ts is None or seen > self._largest_ts):
+            self._largest_ts = seen
 
     def value(self) -> datetime | None:
-        if not self._candidates:
+        if self._first is None:
             return self.start
-        new = min(self._candidates)
+        if self._largest_ts is None:
+            new = self._first - self.overlap
+        else:
+            new = min(self._largest_ts, self._first)
         return max(new, self.start) if self.start else new
+
+
+def bookmark_moment(value: object) -> datetime | None:
+    """A stored bookmark as a moment: ISO 8601 in any form we or others wrote, or epoch
+    seconds/milliseconds (older or hand-made states); None if it is neither."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        seconds = value / 1000 if value > 1e11 else value
+        try:
+            return datetime.fromtimestamp(seconds, tz=timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            return None
+    return parse_ts(value)
+
+
+def readable_state(state: object, ts_streams: Collection[str]) -> tuple[dict, list[str]]:
+    """`state` with every `ts` bookmark in today's form, and one line per part left out.
+
+    A state from an older run (epoch numbers, other ISO forms, no `replication_key`, wrapped
+    in Meltano's `singer_state`) must not crash the run; what cannot be read is dropped, so the
+    stream starts over from `start_date` (at-least-once: nothing is lost).
+    """
+    if isinstance(state, dict) and "bookmarks" not in state:
+        for wrapper in ("singer_state", "value"):  # a Meltano state file, a STATE message
+            if isinstance(state.get(wrapper), dict):
+                return readable_state(state[wrapper], ts_streams)
+    if not isinstance(state, dict) or not isinstance(state.get("bookmarks", {}), dict):
+        return {}, ["state: not {'bookmarks': {stream: {...}}}; ignored, every stream starts over"]
+    problems: list[str] = []
+    bookmarks: dict[str, Any] = {}
+    for stream, stored in state.get("bookmarks", {}).items():
+        if not isinstance(stored, dict):
+            problems.append(f"state: bookmark of stream '{stream}' is not an object; ignored")
+            continue
+        entry = dict(stored)
+        if entry.get("replication_key_value") in (None, ""):
+            entry.pop("replication_key_value", None)  # no bookmark yet
+        elif stream in ts_streams:
+            moment = bookmark_moment(entry["replication_key_value"])
+            if moment is None:
+                problems.append(
+                    f"state: bookmark of stream '{stream}' "
+                    f"({entry['replication_key_value']!r:.60}) is not a date-time; ignored, "
+                    "the stream starts over (from `start_date` if set)"
+                )
+                entry.pop("replication_key_value")
+            else:
+                entry["replication_key_value"] = format_ts(moment)
+                entry.setdefault("replication_key", "ts")
+        bookmarks[stream] = entry
+    return {**state, "bookmarks": bookmarks}, problems

@@ -20,6 +20,7 @@ import requests
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from singer_sdk.streams import RESTStream
 
+from connector_common.connection_errors import connection_problem
 from connector_common.redaction import redact
 from connector_common.retry import RETRYABLE_STATUSES, retry_waits, small_jitter
 from tap_directo.bookmarks import ResponseMark
@@ -51,6 +52,18 @@ def error_fields(response: requests.Response) -> dict[str, str]:
     return {k: str(error.get(k) or "") for k in ("code", "message", "details")}
 
 
+def describe_failure(exc: BaseException) -> str:
+    """A failed try in words; a connection error without requests' long repr of the URL."""
+    if isinstance(exc, RetriableAPIError):
+        return str(exc)
+    if isinstance(exc, requests.RequestException):
+        return (
+            f"{connection_problem(exc)} ({type(exc).__name__}): check `base_url` and that "
+            "Directo is reachable (or raise `timeout`)"
+        )
+    return f"{type(exc).__name__}: {exc}"
+
+
 class DirectoStream(RESTStream):
     """Base of every Directo resource stream; subclasses only carry a `resource` row."""
 
@@ -70,8 +83,8 @@ class DirectoStream(RESTStream):
         return f"/{self.resource.name}"
 
     @property
-    def timeout(self) -> int:
-        return int(self.config.get("timeout", 300))
+    def timeout(self) -> float:  # type: ignore[override]
+        return float(self.config.get("timeout", 300))  # not int(): 0.5 s would become 0
 
     @property
     def xml(self) -> bool:
@@ -201,7 +214,7 @@ class DirectoStream(RESTStream):
                     raise FatalAPIError(
                         redact(
                             f"Directo request for stream '{self.name}' failed after {attempt} "
-                            f"tries: {self._describe(exc)}",
+                            f"tries: {describe_failure(exc)}",
                             self._secrets(),
                         )
                     ) from None
@@ -212,7 +225,7 @@ class DirectoStream(RESTStream):
                     wait,
                     attempt + 1,
                     max_tries,
-                    redact(self._describe(exc), self._secrets()),
+                    redact(describe_failure(exc), self._secrets()),
                     level=logging.WARNING,
                 )
                 time.sleep(wait)
@@ -222,9 +235,3 @@ class DirectoStream(RESTStream):
                     response.close()
             completed(fresh)
             return
-
-    @staticmethod
-    def _describe(exc: BaseException) -> str:
-        if isinstance(exc, RetriableAPIError):
-            return str(exc)
-        return f"{type(exc).__name__}: {exc}"

@@ -10,6 +10,7 @@ raises `ResponseBodyError`, which the client retries.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, BinaryIO
@@ -90,13 +91,42 @@ def converters(types: Mapping[str, str]) -> dict[str, Callable[[str], Any]]:
     return {name: table[kind] for name, kind in types.items() if kind in table}
 
 
-def _typed(attrib: Any, convert: Mapping[str, Callable[[str], Any]]) -> Record:
-    record: Record = dict(attrib)
+def _typed(record: Record, convert: Mapping[str, Callable[[str], Any]]) -> Record:
+    """Convert the typed fields in place; an empty number is a missing value (left out)."""
     for name, to_type in convert.items():
         value = record.get(name)
-        if value is not None:
+        if value is None:
+            continue
+        if isinstance(value, str) and not value.strip():
+            del record[name]
+        else:
             record[name] = to_type(value)
     return record
+
+
+_START_TAG = re.compile(rb"<([A-Za-z_][\w.:-]*)")
+HEAD_LIMIT = 1024 * 1024
+
+
+def _first_tags(raw: BinaryIO) -> tuple[bytes, str | None, str | None]:
+    """The body's first bytes, its root element's name and the root's first child's name.
+
+    The doc shows only `<items><item .../>`; other resources' element names are our reading.
+    Taking the record name from the body means a different one still gives every record.
+    """
+    head = b""
+    while len(head) < HEAD_LIMIT:
+        chunk = raw.read(READ_SIZE)
+        head += chunk
+        root = _START_TAG.search(head)
+        child = _START_TAG.search(head, root.end()) if root else None
+        if root and child:
+            closing = head.find(b"</", root.end())
+            empty = 0 <= closing < child.start()  # <root></root>
+            return head, root.group(1).decode(), None if empty else child.group(1).decode()
+        if not chunk:
+            return head, root.group(1).decode() if root else None, None
+    return head, None, None
 
 
 def parse_xml_records(
@@ -106,23 +136,35 @@ def parse_xml_records(
     types: Mapping[str, str],
     row_types: Mapping[str, str],
 ) -> Iterator[Record]:
-    """Records of `<root><element .../>...</root>`, typed like the JSON mode's."""
+    """Records of `<root><element .../>...</root>`, typed like the JSON mode's.
+
+    Fields may come as attributes or as child elements with text; `datafields` and `rows`
+    are lists even with one element.
+    """
     convert, convert_row = converters(types), converters(row_types)
     try:
+        head, found_root, found_element = _first_tags(raw)
+        if found_root is not None and found_root != root:
+            raise ResponseBodyError(f"expected XML root <{root}>, got <{found_root}>")
         events = etree.iterparse(
-            raw, events=("end",), tag=element, huge_tree=True, resolve_entities=False
+            _Prefixed(head, raw),
+            events=("end",),
+            tag=found_element or element,
+            huge_tree=True,
+            resolve_entities=False,
         )
         for _, node in events:
-            record = _typed(node.attrib, convert)
+            record: Record = dict(node.attrib)
             for child in node:
                 if child.tag == "datafields":
                     record["datafields"] = [dict(d.attrib) for d in child]
                 elif child.tag == "rows":
-                    record["rows"] = [_typed(r.attrib, convert_row) for r in child]
+                    record["rows"] = [_typed(dict(r.attrib), convert_row) for r in child]
                 elif len(child) or child.attrib:
                     record[child.tag] = [dict(c.attrib) for c in child] or dict(child.attrib)
                 elif child.text and child.text.strip():
                     record[child.tag] = child.text
+            _typed(record, convert)
             node.clear(keep_tail=True)
             parent = node.getparent()
             while node.getprevious() is not None:

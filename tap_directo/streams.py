@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.streams import Stream
 
-from tap_directo.bookmarks import SyncBookmark, format_ts
+from tap_directo.bookmarks import ResponseMark, SyncBookmark, format_ts
 from tap_directo.client import DirectoStream
 from tap_directo.filters import build_filter_params
 from tap_directo.resources import RESOURCES_BY_NAME, Resource
@@ -50,6 +50,10 @@ def date_windows(
         edge += step
     bounds: list[datetime | None] = [None, *edges, None]
     return list(itertools.pairwise(bounds))
+
+
+def _ignore(mark: ResponseMark) -> None:
+    """Deletions do not move the bookmark (see bookmarks.py)."""
 
 
 def _naive(moment: datetime) -> str:
@@ -138,14 +142,17 @@ class ResourceStream(DirectoStream):
         for params in self.request_params(start):
             yield from self.fetch(self.resource, params, bookmark.completed)
         if self.config.get("emit_deleted_records") and self.name != "deleted":
-            yield from self._deletions(start, bookmark)
+            yield from self._deletions(start)
         self._flush_rows()
         self._save_bookmark(context, bookmark.value())
 
-    def _deletions(self, start: datetime | None, bookmark: SyncBookmark) -> Iterator[dict]:
-        """This resource's deletions, as records with the key and `_sdc_deleted_at`."""
+    def _deletions(self, start: datetime | None) -> Iterator[dict]:
+        """This resource's deletions, as records with the key and `_sdc_deleted_at`.
+
+        Read after the records, so their bookmark (capped at the first response) covers them.
+        """
         params = [("resource_type", self.name), *self._ts_params(start)]
-        for deletion in self.fetch(RESOURCES_BY_NAME["deleted"], params, bookmark.completed):
+        for deletion in self.fetch(RESOURCES_BY_NAME["deleted"], params, _ignore):
             record: dict[str, Any] = {k: deletion.get(k) for k in self.resource.keys}
             record["_sdc_deleted_at"] = deletion.get("ts") or format_ts(datetime.now(timezone.utc))
             if self._fill_keys:
@@ -155,6 +162,12 @@ class ResourceStream(DirectoStream):
     @cached_property
     def _unknown(self) -> UnknownFieldLog:  # from the catalog's schema when one was given
         return UnknownFieldLog(self, self.effective_schema.get("properties", {}))
+
+    @cached_property
+    def _unknown_codes(self) -> UnknownFieldLog:
+        """Codes not among `datafields`' properties: flattening loaders would drop them."""
+        props = self.effective_schema.get("properties", {})
+        return UnknownFieldLog(self, (props.get("datafields") or {}).get("properties", {}))
 
     @cached_property
     def _unknown_in_rows(self) -> UnknownFieldLog:
@@ -167,11 +180,20 @@ class ResourceStream(DirectoStream):
     ) -> dict[str, Any] | None:
         if "_sdc_deleted_at" in row:
             return row
+        if None in row.values():  # JSON null = missing, as XML can only say (the doc allows both)
+            row = {k: v for k, v in row.items() if v is not None}
         self._unknown.check(row)
-        for line in row.get("rows") or ():
-            self._unknown_in_rows.check(line, " (in rows)")
+        lines = row.get("rows")
+        for n, line in enumerate(lines if isinstance(lines, list) else ()):
+            if isinstance(line, dict):
+                if None in line.values():
+                    lines[n] = line = {k: v for k, v in line.items() if v is not None}  # noqa: PLW2901
+                self._unknown_in_rows.check(line, " (in rows)")
         if self._as_object and isinstance(row.get("datafields"), list):
-            row["datafields"] = {d.get("code"): d.get("content") for d in row["datafields"]}
+            row["datafields"] = {
+                str(d.get("code") or ""): d.get("content") for d in row["datafields"]
+            }
+            self._unknown_codes.check(row["datafields"], " (datafield codes)")
         if self._fill_keys:
             for key in self.resource.keys:
                 if row.get(key) is None:

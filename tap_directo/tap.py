@@ -10,6 +10,7 @@ import requests
 from singer_sdk import Tap
 from singer_sdk import typing as th
 from singer_sdk.contrib.msgspec import MsgSpecWriter
+from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.streams import Stream
 
 from connector_common import DISTRIBUTION_NAME
@@ -19,11 +20,14 @@ from connector_common.instants import parse_instant
 from connector_common.rate_limit import RateLimiter
 from connector_common.redaction import redact
 from connector_common.retry import RETRYABLE_STATUSES, response_of, retry_waits, small_jitter
+from tap_directo.bookmarks import readable_state
+from tap_directo.client import describe_failure
 from tap_directo.filters import filter_errors
 from tap_directo.inference import Sample, sample_resource
 from tap_directo.parsing import ResponseBodyError
 from tap_directo.resources import (
     RESOURCES,
+    RESOURCES_BY_NAME,
     ROW_FIELDS,
     Resource,
     field_types,
@@ -143,8 +147,11 @@ class TapDirecto(OneLineFatalErrorsMixin, ValidatedConfigMixin, Tap):
         days = config.get("date_window_days")
         if days is not None and int(days) < 1:
             errors.append("date_window_days: must be 1 or more (or leave it unset)")
-        if float(config.get("requests_per_minute", 60)) < 0:
-            errors.append("requests_per_minute: must be 0 (no limit) or more")
+        if not str(config.get("api_key") or "").strip():
+            errors.append("api_key: is empty; set the key your Directo administrator gave you")
+        per_minute = float(config.get("requests_per_minute", 60))
+        if per_minute < 0 or 0 < per_minute < 1:  # the limiter counts whole requests
+            errors.append("requests_per_minute: must be 0 (no limit) or 1 or more")
         if float(config.get("timeout", 300)) <= 0:
             errors.append("timeout: must be more than 0 seconds")
         if float(config.get("bookmark_overlap_seconds", 300)) < 0:
@@ -153,6 +160,13 @@ class TapDirecto(OneLineFatalErrorsMixin, ValidatedConfigMixin, Tap):
         types = {r.name: {**field_types(r), **ROW_FIELDS} for r in RESOURCES}
         errors += filter_errors(config.get("filters"), types)
         return errors
+
+    def load_state(self, state: dict) -> None:
+        """Read states of older runs too (bookmarks.readable_state); never crash on them."""
+        readable, problems = readable_state(state, RESOURCES_BY_NAME)
+        for problem in problems:
+            self.logger.warning("%s", problem)
+        super().load_state(readable)
 
     # -- shared per run --------------------------------------------------------------------
     @cached_property
@@ -196,7 +210,21 @@ class TapDirecto(OneLineFatalErrorsMixin, ValidatedConfigMixin, Tap):
                 )
             except (requests.RequestException, ResponseBodyError) as exc:
                 status = getattr(response_of(exc), "status_code", None)
+                if status == 401:  # every later request would fail the same way
+                    raise FatalAPIError(
+                        f"Directo rejected the API key (401) while `infer_schema` sampled "
+                        f"'{resource.name}': check the `api_key` setting."
+                    ) from None
                 transient = status is None or status in RETRYABLE_STATUSES
+                unreachable = isinstance(exc, requests.ConnectionError | requests.Timeout)
+                if unreachable and attempt == self.retry_max_tries:  # no use trying 8 more
+                    raise FatalAPIError(
+                        redact(
+                            f"`infer_schema` could not sample '{resource.name}' after {attempt} "
+                            f"tries: {describe_failure(exc)}",
+                            [str(self.config["api_key"])],
+                        )
+                    ) from None
                 if not transient or attempt == self.retry_max_tries:
                     self.logger.warning(
                         "infer_schema: could not sample '%s' (%s); using the documented fields",

@@ -594,6 +594,19 @@ def test_change_actions_update_delete_insert(directo: SandboxServer) -> None:
     assert get(directo, "/v1/deleted?resource_type=items").json() == []
 
 
+def test_changes_are_stamped_by_the_emulator_clock(serve: Callable[..., SandboxServer]) -> None:
+    """`clock=` lets tests date changes in the past (e.g. a deletion a month ago)."""
+    new_year = 1_767_225_600.0  # 2026-01-01T00:00:00Z
+    server = serve(DirectoEmulator(size=5, rate_limit_per_minute=0, clock=lambda: new_year))
+    changed = server.emulator.change(updates=1, deletes=1, resource="items")["changed"]["items"]
+    (updated,) = [
+        r for r in all_records(server, "items") if r["code"] == changed["updated"][0]["code"]
+    ]
+    assert updated["ts"] == "2026-01-01T00:00:00.000Z"
+    (deletion,) = get(server, "/v1/deleted").json()
+    assert deletion["ts"] == "2026-01-01T00:00:00.001Z"  # strictly after the one before
+
+
 def test_changed_records_found_by_ts_filter(directo: SandboxServer) -> None:
     items = all_records(directo, "items")
     mark = max(r["ts"] for r in items)

@@ -63,6 +63,16 @@ def test_about_lists_every_setting_with_description() -> None:
         ({"date_window_days": 0}, "date_window_days"),
         ({"base_url": "login.directo.ee/apidirect"}, "base_url"),
         ({"requests_per_minute": -1}, "requests_per_minute"),
+        ({"requests_per_minute": 0.5}, "requests_per_minute"),  # not "no limit"
+        ({"api_version": 0}, "api_version"),
+        ({"response_format": "yaml"}, "response_format"),
+        ({"timeout": 0}, "timeout"),
+        ({"bookmark_overlap_seconds": -1}, "bookmark_overlap_seconds"),
+        ({"start_date": "2025-13-45T00:00:00Z"}, "start_date"),
+        ({"filters": {"orders": {"date": [">=2025-01-01", 5]}}}, "filters.orders.date"),
+        ({"filters": {"items": {"price": ">>100"}}}, "filters.items.price"),
+        ({"filters": "status=NEW"}, "filters"),
+        ({"api_key": " "}, "api_key"),
     ],
 )
 @pytest.mark.parametrize("mode", [(), ("--discover",)])
@@ -72,8 +82,11 @@ def test_bad_setting_is_one_line_naming_it(
     config = {"api_key": SECRET, "base_url": "http://127.0.0.1:9/apidirect", **bad}
     result = run_cli(tmp_path, config, *mode)
     assert result.returncode != 0
-    lines = [line for line in result.stderr.splitlines() if f"{setting}:" in line]
+    # ours say "setting: ...", singer-sdk's schema errors "... in config['setting']"
+    names = (f"{setting}:", f"config['{setting}']")
+    lines = [line for line in result.stderr.splitlines() if any(n in line for n in names)]
     assert len(lines) == 1, result.stderr
+    assert result.returncode == 1
     assert SECRET not in result.stderr
     assert SECRET not in result.stdout
 
@@ -82,3 +95,10 @@ def test_missing_api_key_is_reported(tmp_path: Path) -> None:
     result = run_cli(tmp_path, {"base_url": "http://127.0.0.1:9/apidirect"})
     assert result.returncode != 0
     assert "api_key" in result.stderr
+
+
+def test_api_key_of_a_wrong_type_is_not_echoed(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, {"api_key": 987654321, "base_url": "http://127.0.0.1:9/x"})
+    assert result.returncode == 1
+    assert "api_key" in result.stderr
+    assert "987654321" not in result.stderr + result.stdout

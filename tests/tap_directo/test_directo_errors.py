@@ -137,7 +137,8 @@ def test_connection_errors_are_retried_then_fail_clearly() -> None:
     config = {"api_key": "k-123456", "base_url": f"http://127.0.0.1:{port}/apidirect"}
     _, error = run_tap_failing(config, streams={"items"})
     assert "failed after 5 tries" in str(error)
-    assert "ConnectionError" in str(error)
+    assert "connection refused (ConnectionError): check `base_url`" in str(error)
+    assert "HTTPConnectionPool" not in str(error)  # not requests' repr with the URL
     assert "k-123456" not in str(error)
 
 
@@ -204,3 +205,48 @@ def test_cli_ends_a_fatal_error_with_one_line_and_exit_1(
     errors = [line for line in result.stderr.splitlines() if "| ERROR" in line]
     assert errors[-1].endswith("check the `api_key` setting.")
     assert "not-the-key-4711" not in result.stderr + result.stdout
+
+
+def test_fractional_timeout_applies_and_a_slow_answer_is_retried(
+    directo: SandboxServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    sandbox(directo).faults.add(Fault(kind="delay", seconds=0.6, path=API + "items"))
+    out = run_tap(config_for(directo, timeout=0.2), streams={"items"})  # not cut to 0 s
+    assert len(out.records["items"]) == 25
+    assert "Retrying items" in caplog.text
+    assert "no answer in time" in caplog.text
+
+
+def test_infer_schema_with_a_rejected_key_stops_discovery_with_one_line(
+    directo: SandboxServer, tmp_path: Path
+) -> None:
+    config = tmp_path / "config.json"
+    settings = config_for(directo, api_key="not-the-key-4711", infer_schema=True)
+    config.write_text(json.dumps(settings))
+    exe = Path(sys.executable).with_name("tap-directo")
+    result = subprocess.run(
+        [str(exe), "--config", str(config), "--discover"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if "| ERROR" in line]
+    assert errors[-1].endswith("check the `api_key` setting.")
+    assert "not-the-key-4711" not in result.stderr + result.stdout
+    assert len(sandbox(directo).log) == 1  # not one refused request per resource
+
+
+def test_infer_schema_against_an_unreachable_server_gives_up_after_one_resource() -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = {
+        "api_key": "k-123456",
+        "base_url": f"http://127.0.0.1:{port}/apidirect",
+        "infer_schema": True,
+    }
+    with pytest.raises(FatalAPIError, match="after 5 tries: connection refused") as error:
+        TapDirecto(config=config).catalog_dict  # noqa: B018
+    assert "k-123456" not in str(error.value)

@@ -41,35 +41,25 @@ def directo_no_ts(serve: Serve) -> SandboxServer:
     return serve(DirectoEmulator(size=30, serve_ts=False, rate_limit_per_minute=0))
 
 
+DATA_RESOURCES = (
+    "items",
+    "customers",
+    "orders",
+    "invoices",
+    "stocklevels",
+    "itemclasses",
+    "allocations",
+    "priceformulas",
+)
+
+
 def test_first_sync_reads_every_resource(directo: SandboxServer) -> None:
     out = run_tap(config_for(directo))
-    for stream in (
-        "items",
-        "customers",
-        "orders",
-        "invoices",
-        "stocklevels",
-        "itemclasses",
-        "allocations",
-        "priceformulas",
-    ):
+    for stream in DATA_RESOURCES:
         assert len(out.records[stream]) == 30, stream
     assert out.records["deleted"] == []
     paths = [e.path for e in sandbox(directo).log.entries()]
-    assert sorted(paths) == sorted(
-        f"{API}{r}"
-        for r in (
-            "items",
-            "customers",
-            "orders",
-            "invoices",
-            "stocklevels",
-            "itemclasses",
-            "allocations",
-            "priceformulas",
-            "deleted",
-        )
-    )
+    assert sorted(paths) == sorted(f"{API}{r}" for r in (*DATA_RESOURCES, "deleted"))
     item = by_key(out.records["items"])["1011"]
     assert item["name"] == "Kommid Lily, Kalev"
     assert item["price"] == 12.5
@@ -386,3 +376,57 @@ def test_unselected_line_stream_keeps_no_lines(directo: SandboxServer) -> None:
     assert isinstance(orders, ResourceStream)
     assert orders._row_buffer == []
     assert orders._row_batches == {}
+
+
+# directo-api.md, "Filterable Fields (Stored in Database)", transcribed here from the doc
+DOC_FIELDS = {
+    "items": "code name class status country unit price cost supplier_code barcode weight volume",
+    "orders": "number date status customer_code customer_name total currency payment_terms "
+    "delivery_date warehouse",
+    "customers": "code name country city address phone email vat_number payment_terms credit_limit",
+    "stocklevels": "item_code warehouse quantity reserved_quantity available_quantity location "
+    "batch_number serial_number",
+}
+DOC_FIELDS["invoices"] = DOC_FIELDS["orders"]
+DOC_LINE_FIELDS = {
+    "row_item",
+    "row_quantity",
+    "row_price",
+    "row_description",
+    "row_discount",
+    "row_warehouse",
+}
+
+
+def test_schemas_carry_the_doc_fields_and_the_chosen_keys() -> None:
+    catalog = TapDirecto(config={"api_key": "k-123456"}).catalog_dict
+    entries = {e["tap_stream_id"]: e for e in catalog["streams"]}
+    for stream, fields in DOC_FIELDS.items():
+        props = entries[stream]["schema"]["properties"]
+        assert set(fields.split()) | {"ts", "datafields"} <= set(props), stream
+        assert entries[stream]["replication_key"] == "ts"
+    for stream in ("orders", "invoices"):
+        rows = entries[stream]["schema"]["properties"]["rows"]["items"]["properties"]
+        assert set(rows) >= DOC_LINE_FIELDS
+        line_stream = entries[stream.rstrip("s") + "_rows"]
+        assert DOC_LINE_FIELDS | {"number", "row_no"} <= set(line_stream["schema"]["properties"])
+        assert line_stream["key_properties"] == ["number", "row_no"]
+    keys = {name: entry["key_properties"] for name, entry in entries.items()}
+    assert keys["items"] == keys["customers"] == ["code"]
+    assert keys["orders"] == keys["invoices"] == ["number"]
+    assert keys["stocklevels"][:2] == ["item_code", "warehouse"]
+
+
+def test_stream_map_filter_written_for_deletions_keeps_them(directo: SandboxServer) -> None:
+    """The README's form of a filter when deletion records (key + `_sdc_deleted_at`) flow."""
+    deleted = sandbox(directo).change(deletes=2, resource="orders")["changed"]["orders"]["deleted"]
+    expression = "record.get('status') == 'NEW' or '_sdc_deleted_at' in record"
+    config = config_for(
+        directo, emit_deleted_records=True, stream_maps={"orders": {"__filter__": expression}}
+    )
+    out = run_tap(config, streams={"orders", "order_rows"})
+    gone = {o["number"] for o in out.records["orders"] if "_sdc_deleted_at" in o}
+    assert gone == {k["number"] for k in deleted}
+    live = [o for o in out.records["orders"] if "_sdc_deleted_at" not in o]
+    assert live
+    assert all(o["status"] == "NEW" for o in live)
