@@ -95,13 +95,13 @@ class TapDirecto(OneLineFatalErrorsMixin, ValidatedConfigMixin, Tap):
         ),
         th.Property(
             "requests_per_minute",
-            th.NumberType,
+            th.IntegerType,
             default=60,
             description="Most requests sent in any 60 s, across all streams (Directo "
             "recommends 60). 0 disables the limit.",
         ),
         th.Property(
-            "timeout", th.NumberType, default=300, description="Seconds to wait for a response."
+            "timeout", th.IntegerType, default=300, description="Seconds to wait for a response."
         ),
         th.Property(
             "infer_schema",
@@ -125,7 +125,7 @@ class TapDirecto(OneLineFatalErrorsMixin, ValidatedConfigMixin, Tap):
         ),
         th.Property(
             "bookmark_overlap_seconds",
-            th.NumberType,
+            th.IntegerType,
             default=300,
             description="When records carry no `ts`, the bookmark is the request time minus "
             "this safety overlap.",

@@ -104,13 +104,13 @@ class TapDirectus(OneLineFatalErrorsMixin, ValidatedConfigMixin, Tap):
         ),
         th.Property(
             "requests_per_minute",
-            th.NumberType,
+            th.IntegerType,
             default=0,
             description="Most requests sent in any 60 seconds, shared by all streams "
             "(0: no limit).",
         ),
         th.Property(
-            "timeout", th.NumberType, default=60, description="Seconds to wait for a response."
+            "timeout", th.IntegerType, default=60, description="Seconds to wait for a response."
         ),
         th.Property(
             "keep_nested_relations",

@@ -105,7 +105,7 @@ CONFIG_SCHEMA = th.PropertiesList(
     ),
     th.Property(
         "timeout",
-        th.NumberType,
+        th.IntegerType,
         default=60,
         description="Seconds to wait for one Dokus answer before retrying.",
     ),

@@ -45,6 +45,16 @@ def project(
         sandboxes["directus"],
         sandboxes["dokus"],
     )
+    # numeric settings given as environment variables, as the prod environment does
+    # (Meltano 4.4.1 crashes on `kind: decimal` ones, so the plugins declare integers)
+    project.env.update(
+        {
+            "TAP_DIRECTO_TIMEOUT": "60",
+            "TAP_DIRECTO_REQUESTS_PER_MINUTE": "600",
+            "TAP_DIRECTUS_TIMEOUT": "60",
+            "TARGET_DOKUS_TIMEOUT": "60",
+        }
+    )
     project.meltano("install")
     return project
 
