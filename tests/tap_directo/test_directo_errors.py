@@ -158,8 +158,9 @@ def test_failed_stream_writes_no_new_bookmark(directo: SandboxServer) -> None:
 
 def test_rate_limit_is_held_across_streams(serve: Serve, monkeypatch: pytest.MonkeyPatch) -> None:
     emulator = DirectoEmulator(size=5)
-    # the server refuses a 4th request within 0.9 s (a little slack for network jitter)
-    emulator.set_rate_limit(3, window=0.9)
+    # the server refuses a 4th request within 0.8 s; the client keeps 1 s. The slack absorbs
+    # the jitter between the client taking a slot and the server logging the request.
+    emulator.set_rate_limit(3, window=0.8)
     server = serve(emulator)
     monkeypatch.setattr(TapDirecto, "rate_limit_window_seconds", 1.0)
     out = run_tap(config_for(server, requests_per_minute=3))
@@ -169,14 +170,14 @@ def test_rate_limit_is_held_across_streams(serve: Serve, monkeypatch: pytest.Mon
     assert all(e.status == 200 for e in entries)  # never refused
     times = sorted(e.time for e in entries)
     for earlier, later in zip(times, itertools.islice(times, 3, None), strict=False):
-        assert later - earlier >= 0.95  # at most 3 requests in any 1 s window
+        assert later - earlier >= 0.9  # at most 3 requests in any 1 s window (minus jitter)
 
 
 def test_rate_limit_counts_retries_and_discovery_samples(
     serve: Serve, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     emulator = DirectoEmulator(size=5)
-    emulator.set_rate_limit(4, window=0.9)
+    emulator.set_rate_limit(4, window=0.8)
     server = serve(emulator)
     emulator.faults.add(Fault(kind="status", status=503, count=2, path=API + "items"))
     monkeypatch.setattr(TapDirecto, "rate_limit_window_seconds", 1.0)
@@ -188,7 +189,7 @@ def test_rate_limit_counts_retries_and_discovery_samples(
     assert all(e.status != 429 for e in entries)
     times = sorted(e.time for e in entries)
     for earlier, later in zip(times, itertools.islice(times, 4, None), strict=False):
-        assert later - earlier >= 0.95
+        assert later - earlier >= 0.9
 
 
 def test_cli_ends_a_fatal_error_with_one_line_and_exit_1(
