@@ -54,15 +54,20 @@ class DokusSink(Sink):
         self.run.raise_if_failed()
         deleted_at = record.get(DELETED_AT)
         clean = {k: v for k, v in record.items() if not k.startswith("_sdc_")}
-        lane = self.upserter.lane_key(clean)
-        self._pending.append(self.run.lanes.submit(lane, lambda: self._write(clean, deleted_at)))
+        payload, key = self.upserter.prepare(clean)
+        lane = self.upserter.lane_key(clean, key)
+        self._pending.append(
+            self.run.lanes.submit(lane, lambda: self._write(clean, payload, key, deleted_at))
+        )
 
-    def _write(self, record: dict[str, Any], deleted_at: Any) -> str:
+    def _write(
+        self, record: dict[str, Any], payload: dict[str, Any], key: Any, deleted_at: Any
+    ) -> str:
         """Runs on a lane: write one record; a refusal is dead-lettered or stops the run."""
         run = self.run
         deleted = deleted_at is not None
         try:
-            outcome = self.upserter.write(record, deleted=deleted)
+            outcome = self.upserter.write(record, payload, key, deleted=deleted)
         except DokusRecordError as exc:
             if run.on_error == "fail":
                 failure = DokusRunError(

@@ -23,7 +23,6 @@ class TargetDokus(OneLineFatalErrorsMixin, ValidatedConfigMixin, Target):
 
     name = "target-dokus"
     package_name = DISTRIBUTION_NAME
-    package_name = "directo-dokus-singer"
     config_jsonschema = CONFIG_SCHEMA
     default_sink_class = DokusSink
 

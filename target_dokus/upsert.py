@@ -38,17 +38,26 @@ class DokusUpserter:
         self.dry_run = dry_run
         self.logger = logger
 
-    def lane_key(self, record: Mapping[str, Any]) -> tuple[str, ...]:
+    def prepare(self, record: Mapping[str, Any]) -> tuple[dict[str, Any], MatchKey | None]:
+        """What Dokus would be sent for `record` and its match key, built once per record."""
+        payload = to_payload(self.resource, record)
+        return payload, match_key(self.index.key_fields, payload)
+
+    def lane_key(self, record: Mapping[str, Any], key: MatchKey | None) -> tuple[str, ...]:
         """Records that could touch the same Dokus record share a lane (and stay in order)."""
-        key = match_key(self.index.key_fields, to_payload(self.resource, record))
         if key is not None:
             return (self.resource.name, "key", *key)
         return (self.resource.name, "id", str(record.get("id")))
 
-    def write(self, record: Mapping[str, Any], *, deleted: bool) -> str:
+    def write(
+        self,
+        record: Mapping[str, Any],
+        payload: dict[str, Any],
+        key: MatchKey | None,
+        *,
+        deleted: bool,
+    ) -> str:
         """Carry out one record; return what happened (an outcome name for the summary)."""
-        payload = to_payload(self.resource, record)
-        key = match_key(self.index.key_fields, payload)
         if deleted:
             return self._delete(record, key)
         existing = self._existing(record, key, required=True)
