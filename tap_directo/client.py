@@ -22,7 +22,7 @@ from singer_sdk.streams import RESTStream
 
 from connector_common.connection_errors import connection_problem
 from connector_common.redaction import redact
-from connector_common.retry import RETRYABLE_STATUSES, retry_waits, small_jitter
+from connector_common.retry import retry_waits, small_jitter
 from tap_directo.bookmarks import ResponseMark
 from tap_directo.filters import encode_query
 from tap_directo.parsing import ResponseBodyError, parse_json_records, parse_xml_records
@@ -70,21 +70,14 @@ class DirectoStream(RESTStream):
     resource: Resource
     _tap: TapDirecto
 
-    def get_new_paginator(self) -> None:  # one request per window, no pages
-        return None
-
     @property
     def url_base(self) -> str:
         base = str(self.config.get("base_url", "")).rstrip("/")
         return f"{base}/v{self.config.get('api_version', 1)}"
 
     @property
-    def path(self) -> str:  # type: ignore[override]
-        return f"/{self.resource.name}"
-
-    @property
     def timeout(self) -> float:  # type: ignore[override]
-        return float(self.config.get("timeout", 300))  # not int(): 0.5 s would become 0
+        return float(self.config.get("timeout", 300))
 
     @property
     def xml(self) -> bool:
@@ -143,15 +136,12 @@ class DirectoStream(RESTStream):
         return redact(text, self._secrets())
 
     def validate_response(self, response: requests.Response) -> None:
-        if response.status_code in RETRYABLE_STATUSES or response.status_code >= 500:
+        if response.status_code == 429 or response.status_code >= 500:
             raise RetriableAPIError(self.response_error_message(response), response)
         if response.status_code >= 400:
             raise FatalAPIError(self.response_error_message(response))
 
     # -- requests --------------------------------------------------------------------------
-    def parse_response(self, response: requests.Response) -> Iterator[dict[str, Any]]:
-        return self.parse_body(response, self.resource)
-
     def parse_body(
         self, response: requests.Response, resource: Resource
     ) -> Iterator[dict[str, Any]]:

@@ -175,8 +175,6 @@ RESOURCES: tuple[Resource, ...] = (
 )
 
 RESOURCES_BY_NAME = {r.name: r for r in RESOURCES}
-ROW_STREAMS = {r.rows_stream: r for r in RESOURCES if r.rows_stream}
-STREAM_NAMES = (*RESOURCES_BY_NAME, *ROW_STREAMS)
 
 
 def field_types(resource: Resource) -> dict[str, str]:

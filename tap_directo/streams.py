@@ -93,7 +93,6 @@ class ResourceStream(DirectoStream):
     def __init__(self, tap: TapDirecto, schema: dict) -> None:
         super().__init__(tap=tap, name=self.resource.name, schema=schema)
         self.primary_keys = list(self.resource.keys)
-        self.requests_session.stream = True
         self._row_buffer: list[tuple[dict[str, Any], list]] = []
         self._row_batches: dict[int, list[tuple[dict[str, Any], list]]] = {}
         self._batch_number = 0
