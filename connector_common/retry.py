@@ -14,7 +14,6 @@ from typing import Any
 
 import requests
 
-RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER_SECONDS = 300.0
 
 
@@ -59,3 +58,23 @@ def retry_waits(
 def small_jitter(value: float) -> float:
     """Add up to 10% (at most 1 s) so parallel clients do not retry in lockstep."""
     return value + random.uniform(0, min(1.0, value * 0.1 + 0.05))
+
+
+def is_retryable_status(status: int) -> bool:
+    """429 (too many requests) and every 5xx are worth another try; other statuses are not."""
+    return status == 429 or 500 <= status < 600
+
+
+class RetryWaits:
+    """The waits of one retried call, for hand-written retry loops (streamed bodies, POSTs).
+
+    `after(exc)` is how long to sleep before the next try: the server's Retry-After when the
+    exception carries a response that has one, else base * 2**n, with small jitter.
+    """
+
+    def __init__(self, base: float = 1.0) -> None:
+        self._waits = retry_waits(base=base)
+        next(self._waits)
+
+    def after(self, exc: BaseException) -> float:
+        return small_jitter(self._waits.send(exc))

@@ -22,7 +22,7 @@ from singer_sdk.streams import RESTStream
 
 from connector_common.connection_errors import connection_problem
 from connector_common.redaction import redact
-from connector_common.retry import retry_waits, small_jitter
+from connector_common.retry import RetryWaits, is_retryable_status
 from tap_directo.bookmarks import ResponseMark
 from tap_directo.filters import encode_query
 from tap_directo.parsing import ResponseBodyError, parse_json_records, parse_xml_records
@@ -136,7 +136,7 @@ class DirectoStream(RESTStream):
         return redact(text, self._secrets())
 
     def validate_response(self, response: requests.Response) -> None:
-        if response.status_code == 429 or response.status_code >= 500:
+        if is_retryable_status(response.status_code):
             raise RetriableAPIError(self.response_error_message(response), response)
         if response.status_code >= 400:
             raise FatalAPIError(self.response_error_message(response))
@@ -184,8 +184,7 @@ class DirectoStream(RESTStream):
         url = f"{self.url_base}/{resource.name}"
         if params:
             url = f"{url}?{encode_query(params)}"
-        waits = retry_waits(base=self._tap.retry_base_seconds)
-        next(waits)
+        waits = RetryWaits(base=self._tap.retry_base_seconds)
         max_tries = self._tap.retry_max_tries
         for attempt in range(1, max_tries + 1):
             self._tap.rate_limiter.acquire()
@@ -208,7 +207,7 @@ class DirectoStream(RESTStream):
                             self._secrets(),
                         )
                     ) from None
-                wait = small_jitter(waits.send(exc))
+                wait = waits.after(exc)
                 self.log(
                     "Retrying %s in %.2f s (try %d of %d): %s",
                     resource.name,

@@ -19,7 +19,7 @@ from connector_common.fatal_errors import OneLineFatalErrorsMixin
 from connector_common.instants import parse_instant
 from connector_common.rate_limit import RateLimiter
 from connector_common.redaction import redact
-from connector_common.retry import RETRYABLE_STATUSES, response_of, retry_waits, small_jitter
+from connector_common.retry import RetryWaits, is_retryable_status, response_of
 from tap_directo.bookmarks import readable_state
 from tap_directo.client import describe_failure
 from tap_directo.filters import filter_errors
@@ -196,8 +196,7 @@ class TapDirecto(OneLineFatalErrorsMixin, ValidatedConfigMixin, Tap):
         self, session: requests.Session, url: str, resource: Resource
     ) -> Sample | None:
         """One sample, retried like any request; None (documented fields only) on failure."""
-        waits = retry_waits(base=self.retry_base_seconds)
-        next(waits)
+        waits = RetryWaits(base=self.retry_base_seconds)
         for attempt in range(1, self.retry_max_tries + 1):
             try:
                 return sample_resource(
@@ -215,7 +214,7 @@ class TapDirecto(OneLineFatalErrorsMixin, ValidatedConfigMixin, Tap):
                         f"Directo rejected the API key (401) while `infer_schema` sampled "
                         f"'{resource.name}': check the `api_key` setting."
                     ) from None
-                transient = status is None or status in RETRYABLE_STATUSES
+                transient = status is None or is_retryable_status(status)
                 unreachable = isinstance(exc, requests.ConnectionError | requests.Timeout)
                 if unreachable and attempt == self.retry_max_tries:  # no use trying 8 more
                     raise FatalAPIError(
@@ -232,7 +231,7 @@ class TapDirecto(OneLineFatalErrorsMixin, ValidatedConfigMixin, Tap):
                         redact(str(exc), [str(self.config["api_key"])]),
                     )
                     return None
-                time.sleep(small_jitter(waits.send(exc)))
+                time.sleep(waits.after(exc))
         return None
 
     # -- streams ---------------------------------------------------------------------------

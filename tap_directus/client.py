@@ -24,7 +24,7 @@ from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from connector_common.connection_errors import connection_problem
 from connector_common.rate_limit import RateLimiter
 from connector_common.redaction import redact
-from connector_common.retry import RETRYABLE_STATUSES, retry_waits, small_jitter
+from connector_common.retry import is_retryable_status, retry_waits, small_jitter
 
 API_PATH = "/api/1.1"
 RETRY_BASE_SECONDS = 1.0  # first wait without Retry-After; tests lower it
@@ -153,7 +153,7 @@ def check_response(
     status = response.status_code
     where = f"{what} ({response.request.method if response.request else 'GET'} "
     where += f"{API_PATH}{_path_after_api(response)})"
-    if status in RETRYABLE_STATUSES or status >= 500:
+    if is_retryable_status(status):
         raise RetriableAPIError(
             f"Directus answered {status} for {where}: {server_message(response, secrets)}.",
             response,

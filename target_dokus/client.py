@@ -21,7 +21,7 @@ from requests.adapters import HTTPAdapter
 from connector_common.connection_errors import connection_problem
 from connector_common.rate_limit import RateLimiter
 from connector_common.redaction import redact
-from connector_common.retry import RETRYABLE_STATUSES, retry_waits, small_jitter
+from connector_common.retry import RetryWaits, is_retryable_status
 from target_dokus.errors import (
     DokusAmbiguousError,
     DokusAuthError,
@@ -137,8 +137,7 @@ class DokusClient:
         DokusAmbiguousError lets the caller look before trying again (no duplicates).
         """
         data = json.dumps(body, default=str, ensure_ascii=False).encode() if body else None
-        waits = retry_waits(base=RETRY_BASE_SECONDS)
-        next(waits)
+        waits = RetryWaits(base=RETRY_BASE_SECONDS)
         problem = ""
         for attempt in range(1, MAX_TRIES + 1):
             self.rate_limiter.acquire()
@@ -153,7 +152,7 @@ class DokusClient:
                 problem = f"no answer from {self.account_label} ({connection_problem(exc)})"
                 failure = exc
             else:
-                if response.status_code not in RETRYABLE_STATUSES:
+                if not is_retryable_status(response.status_code):
                     parsed = self._parse(response, method, path, idempotent)
                     if parsed is not None:
                         return parsed
@@ -163,7 +162,7 @@ class DokusClient:
                 failure = requests.HTTPError(problem, response=response)
             if attempt == MAX_TRIES:
                 break
-            wait = small_jitter(waits.send(failure))
+            wait = waits.after(failure)
             self.logger.warning(
                 "Dokus %s %s: %s; retry %d of %d in %.1f s",
                 method,

@@ -5,9 +5,10 @@ from __future__ import annotations
 import email.utils
 import time
 
+import pytest
 import requests
 
-from connector_common.retry import retry_after_seconds, retry_waits
+from connector_common.retry import RetryWaits, is_retryable_status, retry_after_seconds, retry_waits
 
 
 def _response(headers: dict[str, str], status: int = 429) -> requests.Response:
@@ -47,3 +48,28 @@ def test_retry_after_http_date_is_converted_to_seconds() -> None:
 def test_garbage_retry_after_is_ignored() -> None:
     assert retry_after_seconds(_response({"Retry-After": "soon"})) is None
     assert retry_after_seconds(_response({})) is None
+
+
+def test_retry_waits_object_honours_retry_after_and_adds_only_small_jitter() -> None:
+    waits = RetryWaits(base=1.0)
+    first = waits.after(_Failed(None))
+    asked = waits.after(_Failed(_response({"Retry-After": "7"})))
+    assert 1.0 <= first <= 1.15
+    assert 7.0 <= asked <= 8.0
+
+
+@pytest.mark.parametrize(
+    ("status", "retried"),
+    [
+        (429, True),
+        (500, True),
+        (503, True),
+        (599, True),
+        (400, False),
+        (401, False),
+        (404, False),
+        (200, False),
+    ],
+)
+def test_429_and_every_5xx_are_retryable(status: int, retried: bool) -> None:
+    assert is_retryable_status(status) is retried
