@@ -6,13 +6,9 @@ its JSON-schema messages quote the offending value, so secrets are masked first.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-
 from singer_sdk.exceptions import ConfigValidationError
 
 from connector_common.redaction import redact, secret_values
-
-ConfigCheck = Callable[[Mapping], list[str]]
 
 
 class ValidatedConfigMixin:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from tap_directus.types import json_schema_for, normalise_type
@@ -26,7 +26,6 @@ class ColumnInfo:
     nullable: bool = True
     primary: bool = False
     relationship_type: str | None = None
-    related_table: str | None = None
     ui: str | None = None
 
     @property
@@ -52,7 +51,6 @@ class ColumnInfo:
             nullable=bool(nullable),
             primary=str(key).upper() == "PRI",
             relationship_type=str(relationship_type).upper() if relationship_type else None,
-            related_table=raw.get("related_table") or relationship.get("related_table"),
             ui=raw.get("ui"),
         )
 
@@ -64,7 +62,6 @@ class TableInfo:
     primary_key: str
     date_update_column: str | None = None
     status_column: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def column(self, name: str) -> ColumnInfo | None:
         return next((c for c in self.columns if c.name == name), None)

@@ -20,7 +20,6 @@ from singer_sdk.pagination import BaseAPIPaginator
 
 from connector_common.retry import small_jitter
 from tap_directus.client import (
-    API_PATH,
     MAX_TRIES,
     check_response,
     new_session,
@@ -297,4 +296,4 @@ class DirectusTableStream(RESTStream[int]):
             )
 
 
-__all__ = ["API_PATH", "DirectusTableStream", "soft_delete_description"]
+__all__ = ["DirectusTableStream", "soft_delete_description"]

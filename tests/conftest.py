@@ -25,20 +25,6 @@ def serve() -> Iterator[Callable[[Emulator], SandboxServer]]:
 
 
 @pytest.fixture
-def directo_sandbox(serve: Callable[[Emulator], SandboxServer]) -> SandboxServer:
-    from sandbox.directo import DirectoEmulator
-
-    return serve(DirectoEmulator())
-
-
-@pytest.fixture
-def directus_sandbox(serve: Callable[[Emulator], SandboxServer]) -> SandboxServer:
-    from sandbox.directus import DirectusEmulator
-
-    return serve(DirectusEmulator())
-
-
-@pytest.fixture
 def dokus_sandbox(serve: Callable[[Emulator], SandboxServer]) -> SandboxServer:
     from sandbox.dokus import DokusEmulator
 
