@@ -130,9 +130,10 @@ class KeysetCursor:
                 self._last_pk = rows[-1][self.primary_key]
             return
         page_start = self._value
+        upper = sort_key(self.upper) if self.upper is not None else None
         for row in rows:
             value = row.get(self.update_column)
-            if self.upper is not None and sort_key(value) > sort_key(self.upper):
+            if upper is not None and sort_key(value) > upper:
                 self.done = True  # changed after the sync started: next sync's business
                 return
             key = plain(row[self.primary_key])

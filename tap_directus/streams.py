@@ -107,6 +107,11 @@ class DirectusTableStream(RESTStream[int]):
         user_filters: dict[str, Any],
     ) -> None:
         self.directus = tap
+        if status_column is None:  # a stream built from a catalog: read it from the note
+            note = STATUS_NOTE.search(
+                schema.get("properties", {}).get(SOFT_DELETE_FIELD, {}).get("description", "")
+            )
+            status_column = note.group(1) if note else None
         self.status_column = status_column
         self.user_filters = user_filters
         self._cursor: KeysetCursor | None = None
@@ -274,11 +279,6 @@ class DirectusTableStream(RESTStream[int]):
 
     def _deleted_at(self, row: dict, record: dict) -> str | None:
         status = self.status_column
-        if status is None:
-            note = STATUS_NOTE.search(
-                self.schema["properties"][SOFT_DELETE_FIELD].get("description", "")
-            )
-            status = note.group(1) if note else None
         if status is None or str(row.get(status)) != str(DELETED_STATUS):
             return None
         if self.replication_key and record.get(self.replication_key):
