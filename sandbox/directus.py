@@ -33,6 +33,7 @@ from sandbox.directus_filters import (
 from sandbox.directus_schema import (
     DELETED,
     DRAFT,
+    INTEGER_TYPES,
     PUBLISHED,
     TIME_FORMAT,
     Column,
@@ -620,7 +621,7 @@ class DirectusEmulator(Emulator):
             t = self._table(table)
             if t.column(column) is not None:
                 raise ValueError(f"column {column!r} exists in {table!r}")
-            integer = type_.upper() in ("INT", "BIGINT", "SMALLINT", "TINYINT", "MEDIUMINT")
+            integer = type_.upper() in INTEGER_TYPES
             new = Column(
                 column, type_.upper(), "int(11)" if integer else "varchar(255)",
                 length=0 if integer else 255,
@@ -637,7 +638,7 @@ class DirectusEmulator(Emulator):
 
     @staticmethod
     def _fill_extra_column(column: Column, row: dict[str, Any], pk: Any) -> None:
-        row[column.name] = len(str(pk)) if column.type in ("INT", "BIGINT") else f"lisaväli {pk}"
+        row[column.name] = len(str(pk)) if column.type in INTEGER_TYPES else f"lisaväli {pk}"
 
     def control(self, action: str, payload: dict[str, Any]) -> Response:
         table = str(payload.get("table") or payload.get("resource") or "projects")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from functools import cached_property
 from typing import Any, NoReturn
 
@@ -15,6 +14,7 @@ from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, Retriabl
 from connector_common import DISTRIBUTION_NAME
 from connector_common.config_errors import ValidatedConfigMixin
 from connector_common.fatal_errors import OneLineFatalErrorsMixin, default_fatal_message
+from connector_common.instants import parse_instant
 from connector_common.rate_limit import RateLimiter
 from connector_common.redaction import secret_values
 from tap_directus.client import AUTH_METHODS, MAX_TRIES, DirectusClient, auth_style
@@ -159,11 +159,8 @@ class TapDirectus(OneLineFatalErrorsMixin, ValidatedConfigMixin, Tap):
         both = set(config.get("tables") or []) & set(config.get("exclude_tables") or [])
         if both:
             errors.append(f"exclude_tables: {', '.join(sorted(both))} also listed in `tables`.")
-        if config.get("start_date"):
-            try:
-                dt.datetime.fromisoformat(str(config["start_date"]).replace("Z", "+00:00"))
-            except ValueError:
-                errors.append("start_date: use an ISO 8601 date-time, e.g. 2024-01-31T00:00:00Z.")
+        if config.get("start_date") and parse_instant(str(config["start_date"])) is None:
+            errors.append("start_date: use an ISO 8601 date-time, e.g. 2024-01-31T00:00:00Z.")
         errors.extend(filter_errors(config.get("filters")))
         return errors
 

@@ -628,3 +628,10 @@ def test_request_log_records_api_calls(real: SandboxServer) -> None:
     entries = real.emulator.log.entries(method="GET", path_prefix=f"{API}/tables/projects")
     assert len(entries) == 1
     assert ("limit", "1") in entries[0].query
+
+
+@pytest.mark.parametrize("type_", ["INT", "TINYINT", "SMALLINT", "MEDIUMINT", "BIGINT"])
+def test_added_integer_column_holds_integers(type_: str) -> None:
+    emulator = DirectusEmulator(size=3)
+    emulator.add_column("projects", "drift_n", type_)
+    assert all(isinstance(r["drift_n"], int) for r in emulator.tables["projects"].rows.values())
