@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from connector_common import DISTRIBUTION_NAME
+
 HUB_DIR = Path(__file__).resolve().parent
 MELTANO_YML = HUB_DIR.parent / "meltano.yml"
 MELTANO_HEADER = (
@@ -52,7 +54,7 @@ PLUGINS = {
         ],
     },
 }
-VARIANT = "directo-dokus-singer"
+VARIANT = DISTRIBUTION_NAME
 
 
 def about(plugin: str) -> dict[str, Any]:

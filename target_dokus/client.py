@@ -21,7 +21,7 @@ from requests.adapters import HTTPAdapter
 from connector_common.connection_errors import connection_problem
 from connector_common.rate_limit import RateLimiter
 from connector_common.redaction import redact
-from connector_common.retry import RetryWaits, is_retryable_status
+from connector_common.retry import RetryWaits, is_retryable_status, response_of
 from target_dokus.errors import (
     DokusAmbiguousError,
     DokusAuthError,
@@ -173,9 +173,8 @@ class DokusClient:
                 wait,
             )
             _sleep(wait)
-        status = None
-        if isinstance(failure, requests.HTTPError) and failure.response is not None:
-            status = failure.response.status_code
+        response = response_of(failure)
+        status = response.status_code if response is not None else None
         raise DokusUnavailableError(
             status, self._clean(f"gave up after {MAX_TRIES} tries: {problem}")
         )

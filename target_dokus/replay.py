@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-DELETED_AT = "_sdc_deleted_at"
+from target_dokus.resources import DELETED_AT
 
 
 def read_dead_letters(lines: Iterable[str]) -> Iterator[dict[str, Any]]:

@@ -42,6 +42,9 @@ INVOICE_FIELDS: Mapping[str, str] = {
     "items": "items",
 }
 
+# Taps mark a deleted record with this field (singer-sdk convention).
+DELETED_AT = "_sdc_deleted_at"
+
 
 @dataclass(frozen=True)
 class DokusResource:

@@ -18,7 +18,7 @@ from target_dokus.dead_letter import DeadLetterFile
 from target_dokus.lanes import OrderedLanes
 from target_dokus.resource_index import DokusResourceIndex
 from target_dokus.resources import RESOURCES
-from target_dokus.settings import account_label, api_root, key_fields
+from target_dokus.settings import DEFAULT_DEAD_LETTER_PATH, account_label, api_root, key_fields
 from target_dokus.upsert import DokusUpserter
 
 OUTCOME_ORDER = (
@@ -41,6 +41,8 @@ class DokusRun:
     def __init__(self, config: Mapping[str, Any], logger: logging.Logger, secrets: list[str]):
         self.config = config
         self.logger = logger
+        # singer-sdk fills the schema defaults; `or` covers settings given as an explicit null
+        concurrency = int(config.get("max_concurrency") or 1)
         self.client = DokusClient(
             api_root(config),
             config["email"],
@@ -48,14 +50,14 @@ class DokusRun:
             account_label=account_label(config),
             timeout=float(config.get("timeout") or 60),
             # One connection per lane, plus one for the reader thread's index reads.
-            pool_size=int(config.get("max_concurrency") or 1) + 1,
-            rate_limiter=RateLimiter(config.get("requests_per_minute") or None),
+            pool_size=concurrency + 1,
+            rate_limiter=RateLimiter(config.get("requests_per_minute")),
             secrets=secrets,
             logger=logger,
         )
-        self.lanes = OrderedLanes(int(config.get("max_concurrency") or 1))
+        self.lanes = OrderedLanes(concurrency)
         self.dead_letters = DeadLetterFile(
-            config.get("dead_letter_path") or "target-dokus-dead-letter.jsonl", secrets
+            config.get("dead_letter_path") or DEFAULT_DEAD_LETTER_PATH, secrets
         )
         self.on_error = config.get("on_error") or "dead_letter"
         self.counts: dict[str, Counter[str]] = {}

@@ -13,13 +13,12 @@ from typing import TYPE_CHECKING, Any
 from singer_sdk.sinks import Sink
 
 from target_dokus.errors import DokusRecordError, DokusRunError
+from target_dokus.resources import DELETED_AT
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from target_dokus.target import TargetDokus
-
-DELETED_AT = "_sdc_deleted_at"
 
 
 class DokusSink(Sink):
