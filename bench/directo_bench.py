@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import closing
 from pathlib import Path
 
 from sandbox.common import SandboxServer
@@ -76,7 +77,8 @@ def items_catalog(config_path: Path, workdir: Path) -> Path:
 def bench_size(size: int, passes: int, workdir: Path) -> dict[str, dict[str, float]]:
     emulator = DirectoEmulator(size=size, rate_limit_per_minute=0, cache_bodies=True)
     results: dict[str, dict[str, list[float]]] = {}
-    with SandboxServer(emulator) as server:
+    # closing(): the cached bodies (GBs at 1M records) go even when a variant fails
+    with closing(emulator), SandboxServer(emulator) as server:
         base = emulator.base_url(server.url)
         json_bytes, xml_bytes = emulator.warm("items"), emulator.warm("items", xml=True)
         print(
@@ -121,7 +123,6 @@ def bench_size(size: int, passes: int, workdir: Path) -> dict[str, dict[str, flo
                 entry["rss"].append(rss)
             for name, wall in walls.items():
                 results[name]["ratio"].append(walls["raw_json"] / wall)
-    emulator.close()
     return {
         name: {k: statistics.median(v) if k != "rss" else max(v) for k, v in entry.items()}
         for name, entry in results.items()

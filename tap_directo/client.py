@@ -92,7 +92,7 @@ class DirectoStream(RESTStream):
 
     # -- errors ----------------------------------------------------------------------------
     def _secrets(self) -> list[str]:
-        return [str(self.config.get("api_key") or "")]
+        return self._tap.secrets
 
     def response_error_message(self, response: requests.Response) -> str:
         """What went wrong and what to do; never the key, never the raw body."""

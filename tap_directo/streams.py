@@ -154,9 +154,7 @@ class ResourceStream(DirectoStream):
         for deletion in self.fetch(RESOURCES_BY_NAME["deleted"], params, _ignore):
             record: dict[str, Any] = {k: deletion.get(k) for k in self.resource.keys}
             record["_sdc_deleted_at"] = deletion.get("ts") or format_ts(datetime.now(timezone.utc))
-            if self._fill_keys:
-                record.update({k: MISSING_KEY_PART for k, v in record.items() if v is None})
-            yield record
+            yield self._fill_missing_keys(record)
 
     @cached_property
     def _unknown(self) -> UnknownFieldLog:  # from the catalog's schema when one was given
@@ -193,11 +191,15 @@ class ResourceStream(DirectoStream):
                 str(d.get("code") or ""): d.get("content") for d in row["datafields"]
             }
             self._unknown_codes.check(row["datafields"], " (datafield codes)")
+        return self._fill_missing_keys(row)
+
+    def _fill_missing_keys(self, record: dict[str, Any]) -> dict[str, Any]:
+        """Stock-level key parts Directo omits become MISSING_KEY_PART, so the key is whole."""
         if self._fill_keys:
             for key in self.resource.keys:
-                if row.get(key) is None:
-                    row[key] = MISSING_KEY_PART
-        return row
+                if record.get(key) is None:
+                    record[key] = MISSING_KEY_PART
+        return record
 
     # -- line streams ----------------------------------------------------------------------
     @cached_property

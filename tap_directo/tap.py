@@ -18,7 +18,7 @@ from connector_common.config_errors import ValidatedConfigMixin
 from connector_common.fatal_errors import OneLineFatalErrorsMixin
 from connector_common.instants import parse_instant
 from connector_common.rate_limit import RateLimiter
-from connector_common.redaction import redact
+from connector_common.redaction import redact, secret_values
 from connector_common.retry import RetryWaits, is_retryable_status, response_of
 from tap_directo.bookmarks import readable_state
 from tap_directo.client import describe_failure
@@ -178,18 +178,22 @@ class TapDirecto(OneLineFatalErrorsMixin, ValidatedConfigMixin, Tap):
         )
 
     @cached_property
+    def secrets(self) -> list[str]:
+        """Values never to print: the settings marked secret (the API key)."""
+        return secret_values(dict(self.config), self.config_jsonschema)
+
+    @cached_property
     def samples(self) -> dict[str, Sample]:
         """Fields found by `infer_schema` (empty unless it is on and no catalog was given)."""
         if not self.config.get("infer_schema") or self.input_catalog is not None:
             return {}
-        session = requests.Session()
         base = f"{str(self.config['base_url']).rstrip('/')}/v{self.config.get('api_version', 1)}"
         found = {}
-        for resource in RESOURCES:
-            sample = self._sample_with_retries(session, f"{base}/{resource.name}", resource)
-            if sample is not None:
-                found[resource.name] = sample
-        session.close()
+        with requests.Session() as session:
+            for resource in RESOURCES:
+                sample = self._sample_with_retries(session, f"{base}/{resource.name}", resource)
+                if sample is not None:
+                    found[resource.name] = sample
         return found
 
     def _sample_with_retries(
@@ -221,14 +225,14 @@ class TapDirecto(OneLineFatalErrorsMixin, ValidatedConfigMixin, Tap):
                         redact(
                             f"`infer_schema` could not sample '{resource.name}' after {attempt} "
                             f"tries: {describe_failure(exc)}",
-                            [str(self.config["api_key"])],
+                            self.secrets,
                         )
                     ) from None
                 if not transient or attempt == self.retry_max_tries:
                     self.logger.warning(
                         "infer_schema: could not sample '%s' (%s); using the documented fields",
                         resource.name,
-                        redact(str(exc), [str(self.config["api_key"])]),
+                        redact(str(exc), self.secrets),
                     )
                     return None
                 time.sleep(waits.after(exc))
