@@ -14,19 +14,31 @@ from contextlib import contextmanager
 from typing import Any
 
 import requests
-from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, RetriableAPIError
 
 FatalMessage = Callable[[BaseException], "str | None"]
 
 
-def default_fatal_message(exc: BaseException) -> str | None:
-    """The one line for errors every plugin shares, or None for an unexpected error."""
+def default_fatal_message(
+    exc: BaseException, *, tries: int | None = None, service: str = "the server"
+) -> str | None:
+    """The one line for errors every plugin shares, or None for an unexpected error.
+
+    `tries` and `service` let a plugin say how often it tried and whom it could not reach.
+    """
     if isinstance(exc, FatalAPIError):
         return str(exc)
+    gave_up = f"Gave up after {tries} tries" if tries else "Gave up after the last retry"
     if isinstance(exc, RetriableAPIError):
-        return f"{exc} Gave up after the last retry: run again later."
+        hint = "run again later"
+        if exc.response is not None and exc.response.status_code == 429:
+            hint += " or lower `requests_per_minute`"
+        return f"{exc} {gave_up}: {hint}."
     if isinstance(exc, requests.exceptions.RequestException):
-        return f"{exc}: check `base_url` and that the server is reachable (or raise `timeout`)."
+        return (
+            f"{exc} {gave_up}: check `base_url` and that {service} is reachable from here "
+            "(or raise `timeout`)."
+        )
     return None
 
 
@@ -35,6 +47,10 @@ def exit_on_fatal_errors(logger: logging.Logger, describe: FatalMessage) -> Iter
     """Log a fatal error as its one line and exit 1; let anything unexpected raise as usual."""
     try:
         yield
+    except ConfigValidationError as exc:  # a setting found wrong after start-up (discovery)
+        for error in exc.errors or [str(exc)]:
+            logger.error("%s", error)
+        raise SystemExit(1) from None
     except Exception as exc:
         message = describe(exc)
         if message is None:

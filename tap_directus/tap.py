@@ -5,11 +5,10 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any, NoReturn
 
-import requests
 from singer_sdk import Tap
 from singer_sdk import typing as th
 from singer_sdk.contrib.msgspec import MsgSpecWriter
-from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, RetriableAPIError
+from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
 
 from connector_common import DISTRIBUTION_NAME
 from connector_common.config_errors import ValidatedConfigMixin
@@ -183,26 +182,7 @@ class TapDirectus(OneLineFatalErrorsMixin, ValidatedConfigMixin, Tap):
         """The one line a failed run ends with (OneLineFatalErrorsMixin); None: a bug."""
         if isinstance(exc, PagingError):
             return str(exc)
-        if isinstance(exc, RetriableAPIError):
-            hint = "run again later"
-            if exc.response is not None and exc.response.status_code == 429:
-                hint += " or lower `requests_per_minute`"
-            return f"{exc} Gave up after {MAX_TRIES} tries: {hint}."
-        if isinstance(exc, requests.exceptions.RequestException):
-            return (
-                f"{exc} Gave up after {MAX_TRIES} tries: check `base_url` and that Directus is "
-                "reachable from here (or raise `timeout`)."
-            )
-        return default_fatal_message(exc)
-
-    def run_discovery(self) -> str:
-        """As singer-sdk's, but a setting the schema shows wrong is one line, exit 1."""
-        try:
-            return super().run_discovery()
-        except ConfigValidationError as exc:
-            for error in exc.errors:
-                self.logger.error(error)
-            raise SystemExit(1) from None
+        return default_fatal_message(exc, tries=MAX_TRIES, service="Directus")
 
     def discover_streams(self) -> list[DirectusTableStream]:
         if self.input_catalog is not None:

@@ -31,3 +31,20 @@ def test_unexpected_errors_still_raise() -> None:
         exit_on_fatal_errors(logging.getLogger("x"), default_fatal_message),
     ):
         _ = 1 / 0
+
+
+def test_a_setting_found_wrong_during_discovery_is_its_own_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from singer_sdk.exceptions import ConfigValidationError
+
+    with (
+        caplog.at_level(logging.ERROR),
+        pytest.raises(SystemExit) as exit_info,
+        exit_on_fatal_errors(logging.getLogger("plugin-under-test"), default_fatal_message),
+    ):
+        raise ConfigValidationError(
+            "Config validation failed", errors=["filters.x: no such table."]
+        )
+    assert exit_info.value.code == 1
+    assert [r.getMessage() for r in caplog.records] == ["filters.x: no such table."]
