@@ -184,7 +184,7 @@ class DokusEmulator(Emulator):
 
     # ----- writes ---------------------------------------------------------------------------
 
-    def _refuse_read_only(self, resource: DokusResource) -> Response:
+    def _refuse_read_only(self) -> Response:
         return self.error_response(403, "Sent invoices cannot be changed or deleted.")
 
     def validation_error(self, errors: dict[str, list[str]]) -> Response:
@@ -195,7 +195,7 @@ class DokusEmulator(Emulator):
         self, resource: DokusResource, ident: int | None, payload: dict[str, Any]
     ) -> Response:
         if resource.read_only:
-            return self._refuse_read_only(resource)
+            return self._refuse_read_only()
         store = self.data[resource.name]
         current = store.get(ident) if ident is not None else None
         if ident is not None and current is None:
@@ -235,7 +235,7 @@ class DokusEmulator(Emulator):
 
     def _delete(self, resource: DokusResource, ident: int) -> Response:
         if resource.read_only:
-            return self._refuse_read_only(resource)
+            return self._refuse_read_only()
         if self.data[resource.name].pop(ident, None) is None:
             return self.error_response(404, f"{resource.single_key} {ident} not found.")
         return Response.empty(204)
@@ -260,14 +260,9 @@ class DokusEmulator(Emulator):
     # ----- seed data and changes between syncs ----------------------------------------------
 
     def _seed_data(self, size: int) -> None:
-        for _ in range(size):
-            self.insert("customer_groups")
-        for _ in range(size):
-            self.insert("customers")
-        for _ in range(size):
-            self.insert("products")
-        for _ in range(size):
-            self.insert("invoices")
+        for name in ("customer_groups", "customers", "products", "invoices"):
+            for _ in range(size):
+                self.insert(name)
         for _ in range(size):
             self._make_sent(self._invoice_values())
 

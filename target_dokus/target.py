@@ -12,7 +12,6 @@ from connector_common.config_errors import ValidatedConfigMixin
 from connector_common.fatal_errors import OneLineFatalErrorsMixin
 from connector_common.redaction import secret_values
 from target_dokus.errors import BAD_INPUT_ERRORS, DokusRunError, bad_input_message
-from target_dokus.resources import WRITABLE_RESOURCES
 from target_dokus.run import DokusRun
 from target_dokus.settings import CONFIG_SCHEMA, config_problems, resource_problem
 from target_dokus.sinks import DokusSink, IgnoredStreamSink
@@ -53,11 +52,11 @@ class TargetDokus(OneLineFatalErrorsMixin, ValidatedConfigMixin, Target):
         mapping = self.config.get("stream_resources") or {}
         resource = mapping.get(stream_name, stream_name)
         problem = resource_problem(stream_name, resource)
-        if resource == "sent_invoices":
-            raise DokusRunError(str(problem))
-        if stream_name in mapping and problem:
-            raise DokusRunError(str(problem))
-        return resource if resource in WRITABLE_RESOURCES else None
+        # refused when asked for explicitly, or when the stream is named after sent invoices;
+        # any other stream named like no resource is skipped
+        if problem and (stream_name in mapping or resource == "sent_invoices"):
+            raise DokusRunError(problem)
+        return None if problem else resource
 
     def get_sink_class(self, stream_name: str) -> type[Sink]:
         return DokusSink if self.resource_for(stream_name) else IgnoredStreamSink
