@@ -62,7 +62,7 @@ class ResponseMark:
     def __init__(self, issued_at: float | None = None) -> None:
         self.issued_at = time.time() if issued_at is None else issued_at
         self.produced_at: datetime | None = None
-        self.max_ts: str | None = None  # raw string; parsed once at the end
+        self.max_ts: str | None = None  # the largest ts as sent: repeats of it skip parsing
         self._max_moment: datetime | None = None
 
     def started(self, response: requests.Response) -> None:

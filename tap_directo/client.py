@@ -27,7 +27,7 @@ from tap_directo.bookmarks import ResponseMark
 from tap_directo.filters import encode_query
 from tap_directo.parsing import ResponseBodyError, parse_json_records, parse_xml_records
 from tap_directo.resources import ROW_FIELDS, Resource, field_types
-from tap_directo.schemas import scalar_types
+from tap_directo.schemas import line_properties, scalar_types
 
 if TYPE_CHECKING:
     from tap_directo.tap import TapDirecto
@@ -161,8 +161,7 @@ class DirectoStream(RESTStream):
         """Field and line-field types of this stream's schema (catalog included), so XML
         strings become the numbers JSON mode gives."""
         props = self.effective_schema.get("properties", {})
-        rows = ((props.get("rows") or {}).get("items") or {}).get("properties", {})
-        row_props = dict(rows)
+        row_props = line_properties(props)
         for child in self.child_streams:
             row_props.update(child.effective_schema.get("properties", {}))
         return scalar_types(props), scalar_types(row_props)

@@ -122,3 +122,8 @@ def scalar_types(properties: Mapping[str, Any]) -> dict[str, str]:
                 kinds[name] = kind
                 break
     return kinds
+
+
+def line_properties(properties: Mapping[str, Any]) -> dict[str, Any]:
+    """The properties of the line items (`rows`) in a document schema's properties."""
+    return dict(((properties.get("rows") or {}).get("items") or {}).get("properties", {}))

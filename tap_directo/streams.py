@@ -23,6 +23,7 @@ from tap_directo.bookmarks import ResponseMark, SyncBookmark, format_ts
 from tap_directo.client import DirectoStream
 from tap_directo.filters import build_filter_params
 from tap_directo.resources import RESOURCES_BY_NAME, Resource
+from tap_directo.schemas import line_properties
 
 if TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
@@ -168,9 +169,7 @@ class ResourceStream(DirectoStream):
 
     @cached_property
     def _unknown_in_rows(self) -> UnknownFieldLog:
-        props = self.effective_schema.get("properties", {})
-        rows = ((props.get("rows") or {}).get("items") or {}).get("properties", {})
-        return UnknownFieldLog(self, rows)
+        return UnknownFieldLog(self, line_properties(self.effective_schema.get("properties", {})))
 
     def post_process(
         self, row: dict[str, Any], context: Context | None = None
