@@ -81,9 +81,7 @@ class DokusResourceIndex:
         ident = int(record["id"])
         previous = self._by_id.get(ident)
         if previous is not None:
-            old_key = match_key(self.key_fields, previous)
-            if old_key is not None and self._by_key.get(old_key) == ident:
-                del self._by_key[old_key]
+            self._unlink_key_locked(ident, previous)
         self._by_id[ident] = record
         key = match_key(self.key_fields, record)
         if key is None:
@@ -102,9 +100,13 @@ class DokusResourceIndex:
         with self._lock:
             record = self._by_id.pop(ident, None)
             if record is not None:
-                key = match_key(self.key_fields, record)
-                if key is not None and self._by_key.get(key) == ident:
-                    del self._by_key[key]
+                self._unlink_key_locked(ident, record)
+
+    def _unlink_key_locked(self, ident: int, record: dict[str, Any]) -> None:
+        """Drop record's match key from the key map, if the key still points at it."""
+        key = match_key(self.key_fields, record)
+        if key is not None and self._by_key.get(key) == ident:
+            del self._by_key[key]
 
     def by_id(self, ident: int) -> dict[str, Any] | None:
         with self._lock:
