@@ -17,6 +17,7 @@ from connector_common import DISTRIBUTION_NAME
 from connector_common.config_errors import ValidatedConfigMixin
 from connector_common.fatal_errors import OneLineFatalErrorsMixin
 from connector_common.instants import parse_instant
+from connector_common.log_redaction import RedactedLogsMixin
 from connector_common.rate_limit import RateLimiter
 from connector_common.redaction import redact, secret_values
 from connector_common.retry import RetryWaits, is_retryable_status, response_of
@@ -38,7 +39,7 @@ from tap_directo.streams import STREAM_CLASSES
 DEFAULT_BASE_URL = "https://login.directo.ee/apidirect"
 
 
-class TapDirecto(OneLineFatalErrorsMixin, ValidatedConfigMixin, Tap):
+class TapDirecto(OneLineFatalErrorsMixin, ValidatedConfigMixin, RedactedLogsMixin, Tap):
     """Singer tap for the Directo ERP REST API."""
 
     name = "tap-directo"

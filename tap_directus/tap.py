@@ -14,8 +14,9 @@ from connector_common import DISTRIBUTION_NAME
 from connector_common.config_errors import ValidatedConfigMixin
 from connector_common.fatal_errors import OneLineFatalErrorsMixin, default_fatal_message
 from connector_common.instants import parse_instant
+from connector_common.log_redaction import RedactedLogsMixin
 from connector_common.rate_limit import RateLimiter
-from connector_common.redaction import secret_values
+from connector_common.redaction import basic_auth_value, secret_values
 from tap_directus.client import AUTH_METHODS, MAX_TRIES, DirectusClient, auth_style
 from tap_directus.discovery import (
     LOGGER,
@@ -34,7 +35,7 @@ FILTER_OPERATORS = {
 }  # fmt: skip
 
 
-class TapDirectus(OneLineFatalErrorsMixin, ValidatedConfigMixin, Tap):
+class TapDirectus(OneLineFatalErrorsMixin, ValidatedConfigMixin, RedactedLogsMixin, Tap):
     """Discovers the tables of a Directus 1.1 API and syncs them, incrementally when possible."""
 
     name = "tap-directus"
@@ -165,7 +166,11 @@ class TapDirectus(OneLineFatalErrorsMixin, ValidatedConfigMixin, Tap):
 
     @cached_property
     def secrets(self) -> list[str]:
-        return secret_values(dict(self.config), self.config_jsonschema)
+        """Secret settings, and the basic-auth value the token goes out in with `basic`."""
+        secrets = secret_values(dict(self.config), self.config_jsonschema)
+        if auth_style(self.config) == "basic" and self.config.get("token"):
+            secrets.append(basic_auth_value(str(self.config["token"]), ""))
+        return secrets
 
     @cached_property
     def limiter(self) -> RateLimiter:
