@@ -10,7 +10,7 @@ from singer_sdk.sinks import Sink
 
 from connector_common import DISTRIBUTION_NAME
 from connector_common.config_errors import ValidatedConfigMixin
-from connector_common.fatal_errors import OneLineFatalErrorsMixin
+from connector_common.fatal_errors import OneLineFatalErrorsMixin, default_fatal_message
 from connector_common.log_redaction import RedactedLogsMixin
 from connector_common.redaction import basic_auth_value, secret_values
 from target_dokus.errors import BAD_INPUT_ERRORS, DokusRunError, bad_input_message
@@ -106,7 +106,7 @@ class TargetDokus(OneLineFatalErrorsMixin, ValidatedConfigMixin, RedactedLogsMix
             return str(exc)
         if isinstance(exc, BAD_INPUT_ERRORS):
             return bad_input_message(exc)
-        return None
+        return default_fatal_message(exc)
 
 
 if __name__ == "__main__":
