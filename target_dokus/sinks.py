@@ -83,14 +83,15 @@ class DokusSink(Sink):
         payload, key = self.upserter.prepare(clean)
         lane = self.upserter.lane_key(clean, key)
         number = self.state_gate.record_read()
-        future = self.run.lanes.submit(lane, lambda: self._write(clean, payload, key, deleted_at))
-        future.add_done_callback(lambda done: self._finished(number, done))
-        self._pending.append(future)
 
-    def _finished(self, number: int, future: Future[Any]) -> None:
-        """A written or dead-lettered record lets state pass it; a failed one never does."""
-        if not future.cancelled() and future.exception() is None:
+        def job() -> str:
+            outcome = self._write(clean, payload, key, deleted_at)
+            # Written or dead-lettered: state may pass it (before the future completes, so a
+            # drain that waits for the future also waits for the state it lets out).
             self.state_gate.record_done(number)
+            return outcome
+
+        self._pending.append(self.run.lanes.submit(lane, job))
 
     def _refuse_violation(self, violation: SchemaViolation) -> None:
         """Dead-letter a record that violates its schema (on the reader: in input order)."""
