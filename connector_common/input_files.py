@@ -142,4 +142,3 @@ def bookmark_problem(
                     "edit`), or drop it to sync the stream from start_date"
                 )
     return None
-
