@@ -369,7 +369,29 @@ def _target_cases() -> Iterator[Case]:
     )
 
 
-CASES = [*_file_cases(), *_target_cases()]
+def _setting_cases() -> Iterator[Case]:
+    """A setting left empty (null) means unset, and never crashes the other checks."""
+    yield Case(
+        "directo-setting-null-and-bad-start-date",
+        "tap-directo",
+        r"start_date: 'yesterday' is not an ISO 8601 date-time",
+        config={"timeout": None, "requests_per_minute": None, "start_date": "yesterday"},
+    )
+    yield Case(
+        "directus-setting-null-and-bad-page-size",
+        "tap-directus",
+        r"page_size: must be 1 or more\.",
+        config={"timeout": None, "requests_per_minute": None, "page_size": 0},
+    )
+    yield Case(
+        "dokus-setting-null-and-bad-concurrency",
+        "target-dokus",
+        r"max_concurrency: use a number from 1 to 32",
+        config={"timeout": None, "max_concurrency": 0},
+    )
+
+
+CASES = [*_file_cases(), *_target_cases(), *_setting_cases()]
 
 
 @dataclass
