@@ -391,7 +391,33 @@ def _setting_cases() -> Iterator[Case]:
     )
 
 
-CASES = [*_file_cases(), *_target_cases(), *_setting_cases()]
+def _stream_map_cases() -> Iterator[Case]:
+    """A stream map expression that does not parse (singer-sdk raised it with a traceback)."""
+    pattern = (
+        r"^stream_maps: Failed to parse expression 1 \+\. Fix the stream map in the settings\.$"
+    )
+    yield Case(
+        "directo-stream-map-syntax",
+        "tap-directo",
+        pattern,
+        config={"stream_maps": {"items": {"name": "1 +"}}},
+    )
+    yield Case(
+        "directus-stream-map-syntax",
+        "tap-directus",
+        pattern,
+        config={"stream_maps": {"projects": {"name": "1 +"}}},
+        catalog=_catalog(("projects", True)),
+    )
+    yield _input_case(
+        "dokus-stream-map-syntax",
+        pattern,
+        config={"stream_maps": {"products": {"name": "1 +"}}},
+        stdin=_lines(SCHEMA, GOOD),
+    )
+
+
+CASES = [*_file_cases(), *_target_cases(), *_setting_cases(), *_stream_map_cases()]
 
 
 @dataclass
