@@ -162,3 +162,26 @@ def test_directo_to_dokus_upserts_products_and_customers(
     assert len(writes) == 2
     remaining = {p["product_number"] for p in dokus.data["products"].values()}
     assert changed["deleted"][0]["code"] not in remaining
+
+
+def test_config_test_commands_as_documented(
+    project: MeltanoProject, sandboxes: dict[str, SandboxServer]
+) -> None:
+    """The README's `meltano config test` lines, exit codes included (Meltano 4.4.1's own bug)."""
+    dokus = sandboxes["dokus"].emulator
+    assert isinstance(dokus, DokusEmulator)
+    tap = project.completed("config", "test", "tap-directo")
+    assert tap.returncode == 0, tap.stderr[-2000:]
+    assert "Plugin configuration is valid" in tap.stdout + tap.stderr
+
+    dokus.log.clear()
+    loader = project.completed("config", "test", "target-dokus")
+    output = loader.stdout + loader.stderr
+    assert "Test data was written to your target system" in output
+    assert loader.returncode == 1
+    assert "ProcessLookupError" in output
+    assert dokus.log.entries() == [], "meltano_test_stream must not reach Dokus"
+
+    meltano3 = project.completed("config", "target-dokus", "test")
+    assert meltano3.returncode == 2
+    assert "No such command 'target-dokus'" in meltano3.stdout + meltano3.stderr
