@@ -90,6 +90,17 @@ class MeltanoProject:
             check=False,
         )
 
+    def start(self, *args: str) -> subprocess.Popen[str]:
+        """Start one meltano command in the background (JSON log format); the caller waits."""
+        return subprocess.Popen(
+            [str(MELTANO), "--log-format=json", *args],
+            cwd=self.root,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
     def meltano(self, *args: str, log_name: str | None = None) -> tuple[str, str]:
         """Run one meltano command; return (stdout, stdout + stderr), raise if it fails."""
         result = self.completed(*args)
