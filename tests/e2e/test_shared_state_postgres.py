@@ -198,3 +198,27 @@ def test_state_lives_in_postgres_not_in_the_clones(
     assert stored == 1
     for machine in (a, b):
         assert not list(Path(machine.root, ".meltano").glob("*.db"))
+
+
+def test_schedule_run_on_either_machine_continues_the_shared_state(
+    machines: tuple[MeltanoProject, MeltanoProject],
+    directo: SandboxServer,
+    postgres: PostgresCluster,
+) -> None:
+    """What cron (or any orchestrator) runs: `meltano schedule run <schedule>` per machine."""
+    a, _ = machines
+    emulator = directo.emulator
+    assert isinstance(emulator, DirectoEmulator)
+    changed = emulator.change(updates=1, resource="items")["changed"]["items"]
+    a.meltano("schedule", "run", "directo-to-postgres-hourly")
+    items = {i["code"]: i for i in _items(directo)}
+    assert _bookmark(a) == max(i["ts"] for i in items.values())
+    (code,) = [k["code"] for k in changed["updated"]]
+    loaded = _warehouse_items(postgres)
+    assert float(loaded[code][0]) == pytest.approx(float(items[code]["price"]))
+    log = postgres.query(
+        SYSTEM_DB,
+        "select count(*) from runs where job_name = %s and state = 'SUCCESS'",
+        (STATE_ID,),
+    )
+    assert log[0][0] >= 4  # A's and B's runs, all in the one system database
