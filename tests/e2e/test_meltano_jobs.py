@@ -177,9 +177,11 @@ def test_config_test_commands_as_documented(
     dokus.log.clear()
     loader = project.completed("config", "test", "target-dokus")
     output = loader.stdout + loader.stderr
+    # Meltano logs this only when the loader exited 0 with no error line: the loader's success
     assert "Test data was written to your target system" in output
-    assert loader.returncode == 1
-    assert "ProcessLookupError" in output
+    # then Meltano's clean-up terminates the loader that already exited: a race it nearly
+    # always loses (exit 1, ProcessLookupError traceback); exit 0 when it wins
+    assert (loader.returncode, "ProcessLookupError" in output) in {(1, True), (0, False)}
     assert dokus.log.entries() == [], "meltano_test_stream must not reach Dokus"
 
     meltano3 = project.completed("config", "target-dokus", "test")
