@@ -37,7 +37,9 @@ def sandboxes() -> Iterator[dict[str, SandboxServer]]:
 
 @pytest.fixture(scope="module")
 def project(
-    sandboxes: dict[str, SandboxServer], tmp_path_factory: pytest.TempPathFactory
+    sandboxes: dict[str, SandboxServer],
+    tmp_path_factory: pytest.TempPathFactory,
+    meltano_installed: None,
 ) -> MeltanoProject:
     project = MeltanoProject(
         tmp_path_factory.mktemp("meltano"),
@@ -55,7 +57,6 @@ def project(
             "TARGET_DOKUS_TIMEOUT": "60",
         }
     )
-    project.meltano("install")
     return project
 
 

@@ -59,6 +59,7 @@ def project(
     sandboxes: dict[str, SandboxServer],
     postgres: PostgresCluster,
     tmp_path_factory: pytest.TempPathFactory,
+    meltano_installed: None,
 ) -> MeltanoProject:
     postgres.create_database(WAREHOUSE)
     project = MeltanoProject(
@@ -68,7 +69,6 @@ def project(
         sandboxes["dokus"],
     )
     project.env["TAP_DIRECTO_REQUESTS_PER_MINUTE"] = "0"
-    project.meltano("install")
     use_postgres(project, postgres, WAREHOUSE)
     return project
 

@@ -41,6 +41,7 @@ def machines(
     directo: SandboxServer,
     postgres: PostgresCluster,
     tmp_path_factory: pytest.TempPathFactory,
+    meltano_installed: None,
 ) -> Iterator[tuple[MeltanoProject, MeltanoProject]]:
     postgres.create_database(SYSTEM_DB)
     postgres.create_database(WAREHOUSE)
@@ -48,7 +49,6 @@ def machines(
     dokus = SandboxServer(DokusEmulator(size=0)).start()
     base = MeltanoProject(tmp_path_factory.mktemp("shared-state"), directo, directus, dokus)
     base.env["TAP_DIRECTO_REQUESTS_PER_MINUTE"] = "0"
-    base.meltano("install")  # the plugin venvs both clones use
     use_postgres(base, postgres, WAREHOUSE, SYSTEM_DB)
     root = tmp_path_factory.mktemp("machines")
     a, b = clone(base, root / "a"), clone(base, root / "b")

@@ -66,6 +66,7 @@ def project(
     companies: dict[str, SandboxServer],
     postgres: PostgresCluster,
     tmp_path_factory: pytest.TempPathFactory,
+    meltano_installed: None,
 ) -> Iterator[MeltanoProject]:
     postgres.create_database(WAREHOUSE)
     postgres.create_database(SYSTEM_DB)
@@ -73,7 +74,6 @@ def project(
     dokus = SandboxServer(DokusEmulator(size=0)).start()
     first = next(iter(companies.values()))
     project = MeltanoProject(tmp_path_factory.mktemp("tenants"), first, directus, dokus)
-    project.meltano("install")
     use_postgres(project, postgres, WAREHOUSE, SYSTEM_DB)
     project.env["TAP_DIRECTO_API_KEY"] = "shared-key-no-company-may-use"
     for name, server in companies.items():
