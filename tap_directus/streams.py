@@ -3,14 +3,14 @@
 Rows of every status are read (`preview=1`: without it a real Directus 6 returns only the
 published ones). Relations are read at depth 0 (raw ids, one query per page) unless a setting
 needs the nested rows. Values are coerced to the schema: numbers served as strings, nested or
-flat MANYTOONE values, DATETIME without a zone.
+flat MANYTOONE values, date-times with or without the user's offset (emitted as UTC instants).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -28,8 +28,8 @@ from tap_directus.client import (
     wait_generator,
 )
 from tap_directus.discovery import DELETED_STATUS, SOFT_DELETE_FIELD
-from tap_directus.paging import KeysetCursor, plain
-from tap_directus.types import coerce, to_directus_datetime, to_iso_datetime
+from tap_directus.paging import KeysetCursor, PagingError, plain, sort_key
+from tap_directus.types import coerce, to_directus_datetime, to_instant, to_iso_datetime
 
 if TYPE_CHECKING:
     from tap_directus.tap import TapDirectus
@@ -199,12 +199,17 @@ class DirectusTableStream(RESTStream[int]):
         page_size = int(self.config.get("page_size") or 200)
         pk = self.primary_keys[0]
         if not self.incremental:
-            return KeysetCursor(primary_key=pk, page_size=page_size)
+            return KeysetCursor(primary_key=pk, page_size=page_size, table=self.name)
         upd = str(self.replication_key)
         start: str | None
+        order_key: Callable[[Any], Any] = sort_key
+        filter_text: Callable[[Any], str] = plain
         if self.is_timestamp_replication_key:
+            self._normalise_bookmark(context)
             moment = self.get_starting_timestamp(context)
             start = to_directus_datetime(moment) if moment else None
+            order_key = self._instant_key
+            filter_text = self._filter_time
         else:
             value = self.get_starting_replication_key_value(context)
             start = None if value is None else str(value)
@@ -222,11 +227,46 @@ class DirectusTableStream(RESTStream[int]):
         data = newest.get("data")
         upper = data[0].get(upd) if isinstance(data, list) and data else None
         cursor = KeysetCursor(
-            primary_key=pk, page_size=page_size, update_column=upd, start=start, upper=upper
+            primary_key=pk,
+            page_size=page_size,
+            update_column=upd,
+            start=start,
+            upper=upper,
+            order_key=order_key,
+            filter_text=filter_text,
+            table=self.name,
         )
         # Nothing to read, unless a first sync still has never-updated (NULL) rows to read.
         cursor.done = upper is None and start is not None
         return cursor
+
+    def _instant_key(self, value: Any) -> Any:
+        """An update value as a UTC instant, whatever offset the token user's zone gave it."""
+        try:
+            return to_instant(value)
+        except ValueError:
+            raise PagingError(
+                f"Table {self.name}: update column {self.replication_key} holds {value!r}, "
+                "not a date-time; the tap cannot page past it. Fix the value in Directus."
+            ) from None
+
+    def _filter_time(self, value: Any) -> str:
+        """An update value as the database's own time, the only form MySQL compares right."""
+        moment = self._instant_key(value)
+        return "" if moment is None else to_directus_datetime(moment)
+
+    def _normalise_bookmark(self, context: Any) -> None:
+        """A bookmark written with an offset (older versions) becomes the UTC instant, so that
+        singer-sdk's text comparison of bookmarks is a comparison of instants."""
+        state = self.get_context_state(context)
+        value = state.get("replication_key_value")
+        if isinstance(value, str):
+            try:
+                utc = to_iso_datetime(value)
+            except ValueError:
+                return  # not a date-time: reported by the bookmark check, not here
+            if utc:
+                state["replication_key_value"] = utc
 
     def _increment_stream_state(self, latest_record: dict, *, context: Any = None) -> None:
         # Never-updated rows (NULL update column) do not move the bookmark; skip singer-sdk's

@@ -44,7 +44,8 @@ def test_pages_through_many_pages_with_mutations_between_pages(serve: Serve) -> 
 
     emitted = ids(first, "projects")
     assert len(touched) >= 20, "both mutations ran during the sync"
-    assert len(emulator.log.entries(path_prefix="/api/1.1/tables/projects/rows")) > 15
+    # Many pages (100 rows, 7 a page); keyset paging wastes none, so about 100 / 7 of them.
+    assert len(emulator.log.entries(path_prefix="/api/1.1/tables/projects/rows")) >= 100 // 7
     assert not [pk for pk, n in Counter(emitted).items() if n > 1], "a row was emitted twice"
     untouched = before - touched
     assert untouched <= set(emitted), f"missed rows: {sorted(untouched - set(emitted))}"
