@@ -27,7 +27,12 @@ from tap_directus.client import (
     redacted_request_errors,
     wait_generator,
 )
-from tap_directus.discovery import DELETED_STATUS, SOFT_DELETE_FIELD
+from tap_directus.discovery import (
+    DELETED_STATUS,
+    SECRET_COLUMNS,
+    SOFT_DELETE_FIELD,
+    secret_columns,
+)
 from tap_directus.paging import KeysetCursor, PagingError, plain, sort_key
 from tap_directus.types import coerce, to_directus_datetime, to_instant, to_iso_datetime
 
@@ -35,6 +40,7 @@ if TYPE_CHECKING:
     from tap_directus.tap import TapDirectus
 
 STATUS_NOTE = re.compile(r"status column `([^`]+)`")
+ALL_SECRET_COLUMNS = {name for names in SECRET_COLUMNS.values() for name in names}
 
 
 def soft_delete_description(status_column: str) -> str:
@@ -94,6 +100,7 @@ class DirectusTableStream(RESTStream[int]):
     """Rows of one Directus table."""
 
     _LOG_REQUEST_METRIC_URLS = False
+    allow_redirects = False  # a redirect means a wrong base_url (site.py), never follow it
 
     def __init__(
         self,
@@ -114,6 +121,8 @@ class DirectusTableStream(RESTStream[int]):
             status_column = note.group(1) if note else None
         self.status_column = status_column
         self.user_filters = user_filters
+        self.secret_columns = set(secret_columns(name))
+        self.nested_secrets = False  # a nested relation to directus_users (set by the tap)
         self._cursor: KeysetCursor | None = None
         self._ignored_columns: set[str] = set()
         super().__init__(tap, name=name, schema=schema, path=f"/tables/{name}/rows")
@@ -165,7 +174,13 @@ class DirectusTableStream(RESTStream[int]):
             return super()._request(prepared_request, context)
 
     def validate_response(self, response: requests.Response) -> None:
-        check_response(response, f"table `{self.name}`", self.directus.secrets, expect_list=True)
+        check_response(
+            response,
+            f"table `{self.name}`",
+            self.directus.secrets,
+            expect_list=True,
+            site=self.directus.client.site,
+        )
 
     def response_error_message(self, response: requests.Response) -> str:
         return f"Directus answered {response.status_code} for table `{self.name}`"
@@ -287,11 +302,12 @@ class DirectusTableStream(RESTStream[int]):
         for name, value in row.items():
             schema = props.get(name)
             if schema is None:
-                self._ignore_column(name)
+                if name not in self.secret_columns:
+                    self._ignore_column(name)
                 continue
             types = schema.get("type", [])
             if "object" in types:
-                record[name] = nested_object(value)
+                record[name] = self._nested(name, nested_object(value), schema)
             elif "array" in types:
                 record[name] = related_ids(value)
             else:
@@ -316,6 +332,30 @@ class DirectusTableStream(RESTStream[int]):
         if SOFT_DELETE_FIELD in props:
             record[SOFT_DELETE_FIELD] = self._deleted_at(row, record)
         return record
+
+    def _nested(self, column: str, value: dict | None, schema: dict) -> dict | None:
+        """A nested related row, typed from the related table's columns (secrets never)."""
+        if value is None:
+            return None
+        properties = schema.get("properties")
+        if not properties:  # untyped: at least no credentials
+            return {k: v for k, v in value.items() if k not in ALL_SECRET_COLUMNS}
+        out: dict[str, Any] = {}
+        for key, sub in properties.items():
+            if key in value:
+                scalar = related_id(value[key]) if isinstance(value[key], dict) else value[key]
+                try:
+                    out[key] = coerce(None if scalar == [] else scalar, sub)
+                except ValueError as exc:
+                    self.logger.warning(
+                        "Table %s, column %s, nested %s: %s; emitted as null.",
+                        self.name,
+                        column,
+                        key,
+                        exc,
+                    )
+                    out[key] = None
+        return out
 
     def _deleted_at(self, row: dict, record: dict) -> str | None:
         status = self.status_column

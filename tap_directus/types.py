@@ -28,6 +28,8 @@ STRING_TYPES = {
     "CHAR", "VARCHAR", "TINYTEXT", "TEXT", "MEDIUMTEXT", "LONGTEXT", "ENUM", "TIME",
 }  # fmt: skip
 DATE_TYPES = {"DATE"}
+# Served base64-encoded by a real Directus 6 (and a NULL BLOB as ""): emitted as that text.
+BLOB_TYPES = {"TINYBLOB", "BLOB", "MEDIUMBLOB", "LONGBLOB"}
 DATETIME_TYPES = {"DATETIME", "TIMESTAMP"}
 ZERO_DATES = {"0000-00-00", "0000-00-00 00:00:00"}
 _SIZE = re.compile(r"\(.*\)|\s+UNSIGNED|\s+ZEROFILL", re.IGNORECASE)
@@ -52,6 +54,8 @@ def json_schema_for(directus_type: str | None, nullable: bool, where: str = "") 
         schema = {"type": ["string"], "format": "date-time"}
     elif kind in STRING_TYPES:
         schema = {"type": ["string"]}
+    elif kind in BLOB_TYPES:
+        schema = {"type": ["string"], "contentEncoding": "base64"}
     else:
         LOGGER.warning(
             "Column %s has Directus type %r, which tap-directus does not know; "

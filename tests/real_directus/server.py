@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -85,7 +86,7 @@ class RealDirectus:
     # ------------------------------------------------------------------------------ SQL
     def sql(self, statements: str) -> str:
         done = subprocess.run(
-            [*self.mysql, "-B", "-N", "-e", statements],
+            [*self.mysql, "-B", "-N", "--raw", "-e", statements],
             capture_output=True,
             text=True,
             timeout=120,
@@ -99,7 +100,7 @@ class RealDirectus:
         """Rows as MariaDB's own JSON_OBJECT types them: {name: SQL expression}."""
         pairs = ", ".join(f"'{name}', {expr}" for name, expr in columns.items())
         out = self.sql(f"SELECT JSON_OBJECT({pairs}) FROM `{table}` ORDER BY {order}")
-        return [json.loads(line) for line in out.splitlines() if line.strip()]
+        return [json.loads(line, parse_float=Decimal) for line in out.splitlines() if line.strip()]
 
     def set_admin_timezone(self, zone: str) -> None:
         self.sql(f"UPDATE directus_users SET timezone='{zone}' WHERE id=1")
