@@ -102,6 +102,9 @@ class RealDirectus:
         out = self.sql(f"SELECT JSON_OBJECT({pairs}) FROM `{table}` ORDER BY {order}")
         return [json.loads(line, parse_float=Decimal) for line in out.splitlines() if line.strip()]
 
+    def has_table(self, name: str) -> bool:
+        return bool(self.sql(f"SHOW TABLES LIKE '{name}'").strip())
+
     def set_admin_timezone(self, zone: str) -> None:
         self.sql(f"UPDATE directus_users SET timezone='{zone}' WHERE id=1")
 

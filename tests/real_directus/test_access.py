@@ -16,7 +16,8 @@ SECRET_COLUMNS = ("token", "access_token", "reset_token", "invite_token")
 
 @pytest.fixture(scope="module")
 def small_table(real_directus: RealDirectus) -> str:
-    content_table(real_directus, "small", 5)
+    if not real_directus.has_table("small"):
+        content_table(real_directus, "small", 5)
     return "small"
 
 
