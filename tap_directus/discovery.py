@@ -130,6 +130,7 @@ def stream_schema(
     alias_columns: str,
     emit_soft_deletes: bool,
     related: Mapping[str, TableInfo] | None = None,
+    detect_hard_deletes: bool = False,
 ) -> dict[str, Any]:
     """The JSON Schema of one table's records (credential columns left out)."""
     properties: dict[str, Any] = {}
@@ -150,6 +151,6 @@ def stream_schema(
             continue
         nullable = column.nullable and column.name != table.primary_key
         properties[column.name] = json_schema_for(column.type, nullable, where)
-    if emit_soft_deletes and table.status_column:
+    if (emit_soft_deletes and table.status_column) or detect_hard_deletes:
         properties[SOFT_DELETE_FIELD] = {"type": ["string", "null"], "format": "date-time"}
     return {"type": "object", "properties": properties}

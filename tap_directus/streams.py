@@ -33,6 +33,8 @@ from tap_directus.discovery import (
     SOFT_DELETE_FIELD,
     secret_columns,
 )
+from tap_directus.key_scan import STATE_KEY as KEY_SCAN_STATE
+from tap_directus.key_scan import decode_keys, encode_keys, scan_keys, vanished
 from tap_directus.paging import KeysetCursor, PagingError, plain, sort_key
 from tap_directus.types import coerce, to_directus_datetime, to_instant, to_iso_datetime
 
@@ -203,6 +205,42 @@ class DirectusTableStream(RESTStream[int]):
         assert self._cursor is not None
         return CursorPaginator(self._cursor)
 
+    def get_records(self, context: Any) -> Iterable[dict]:
+        yield from super().get_records(context)
+        if self.config.get("detect_hard_deletes"):
+            yield from self._tombstones(context)
+
+    def _tombstones(self, context: Any) -> Iterable[dict]:
+        """Rows whose keys the previous key scan saw and this one does not (key_scan.py)."""
+        pk = self.primary_keys[0]
+        base = {**self.base_params(), "depth": "0"}
+        sent = 0
+
+        def fetch(params: dict[str, str]) -> list[dict[str, Any]]:
+            nonlocal sent
+            sent += 1
+            body = self.directus.client.get(
+                f"/tables/{self.name}/rows", {**base, **params}, what=f"table `{self.name}`"
+            )
+            return list(body.get("data") or [])
+
+        current = list(scan_keys(fetch, pk, self.name))
+        state = self.get_context_state(context)
+        gone = vanished(decode_keys(state.get(KEY_SCAN_STATE)), current)
+        stamp = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+        for key in gone:
+            yield {pk: key, SOFT_DELETE_FIELD: stamp}
+        # Only after every tombstone is out: a run cut short scans again from the old keys.
+        state[KEY_SCAN_STATE] = encode_keys(current)
+        self.logger.info(
+            "Table %s: key scan read %d keys in %d requests; %d rows deleted since the last "
+            "scan (tombstones emitted).",
+            self.name,
+            len(current),
+            sent,
+            len(gone),
+        )
+
     def request_records(self, context: Any) -> Iterable[dict]:
         self._cursor = self.new_cursor(context)
         if self._cursor.done:
@@ -329,7 +367,7 @@ class DirectusTableStream(RESTStream[int]):
                         exc,
                     )
                     record[name] = None
-        if SOFT_DELETE_FIELD in props:
+        if SOFT_DELETE_FIELD in props and SOFT_DELETE_FIELD not in row:  # not a tombstone
             record[SOFT_DELETE_FIELD] = self._deleted_at(row, record)
         return record
 
@@ -359,7 +397,11 @@ class DirectusTableStream(RESTStream[int]):
 
     def _deleted_at(self, row: dict, record: dict) -> str | None:
         status = self.status_column
-        if status is None or str(row.get(status)) != str(DELETED_STATUS):
+        if (
+            status is None
+            or not self.config.get("emit_soft_deletes")
+            or str(row.get(status)) != str(DELETED_STATUS)
+        ):
             return None
         if self.replication_key and record.get(self.replication_key):
             return str(record[self.replication_key])

@@ -135,6 +135,15 @@ class TapDirectus(OneLineFatalErrorsMixin, ValidatedConfigMixin, Tap):
             description="Set `_sdc_deleted_at` on rows in Directus' deleted status (0), so "
             "targets can apply the delete. Rows of every status are read either way.",
         ),
+        th.Property(
+            "detect_hard_deletes",
+            th.BooleanType,
+            default=False,
+            description="After each table, read all its primary keys (5,000 a request) and "
+            "emit a tombstone (`_sdc_deleted_at` set) for every key the previous run saw "
+            "that is gone: Directus 6 keeps no trace of hard deletes. The keys are kept in "
+            "the state (integer ids as ranges).",
+        ),
     ).to_dict()
 
     # ------------------------------------------------------------------ settings
@@ -286,6 +295,7 @@ class TapDirectus(OneLineFatalErrorsMixin, ValidatedConfigMixin, Tap):
             alias_columns=str(self.config.get("alias_columns") or "skip"),
             emit_soft_deletes=bool(self.config.get("emit_soft_deletes")),
             related=self._related_tables(table),
+            detect_hard_deletes=bool(self.config.get("detect_hard_deletes")),
         )
         if SOFT_DELETE_FIELD in schema["properties"] and table.status_column:
             schema["properties"][SOFT_DELETE_FIELD]["description"] = soft_delete_description(
@@ -320,6 +330,10 @@ class TapDirectus(OneLineFatalErrorsMixin, ValidatedConfigMixin, Tap):
             replication_key = entry.replication_key or metadata.replication_key
             replication_key = replication_key or (valid[0] if valid else None)
             schema = without_secrets(entry.tap_stream_id, entry.schema.to_dict())
+            if self.config.get("detect_hard_deletes"):
+                schema.setdefault("properties", {}).setdefault(
+                    SOFT_DELETE_FIELD, {"type": ["string", "null"], "format": "date-time"}
+                )
             user_filters = self._table_filters(entry.tap_stream_id)
             columns = set(schema.get("properties", {}))
             unknown = [c for c in user_filters if c not in columns]

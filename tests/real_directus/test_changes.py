@@ -87,3 +87,21 @@ def test_filtered_paged_sync_gives_exactly_the_selected_rows(
     expected = [int(line) for line in selected.split()]
     assert sorted(r["id"] for r in out.records[name]) == expected
     assert len(expected) > 3  # more than one page
+
+
+def test_hard_deletes_come_as_tombstones_with_the_key_scan(
+    real_directus: RealDirectus, admin_tz: str
+) -> None:
+    name = f"hard_{slug(admin_tz)}"
+    content_table(real_directus, name, 12)
+    config = real_directus.tap_config(tables=[name], detect_hard_deletes=True, page_size=5)
+    first, _ = run_tap(config)
+    assert len(first.records[name]) == 12
+    for pk in (4, 9):
+        real_directus.call("DELETE", f"/tables/{name}/rows/{pk}")
+    second, sent = run_tap(config, state=first.final_state)
+    left = {int(line) for line in real_directus.sql(f"SELECT id FROM {name}").split()}
+    tombstones = [r for r in second.records[name] if set(r) == {"id", "_sdc_deleted_at"}]
+    assert [r["id"] for r in tombstones] == sorted(set(range(1, 13)) - left) == [4, 9]
+    scans = [u for u in sent if "columns=id&" in u]
+    assert len(scans) == 1
