@@ -132,6 +132,17 @@ class DirectusTableStream(RESTStream[int]):
         self.replication_key = replication_key
         self._requests_session = new_session(tap.limiter, self.user_agent)
 
+    def apply_catalog(self, catalog: Any) -> None:
+        """As singer-sdk, but a `forced-replication-method` in the metadata wins over the entry's
+        `replication_method` (which discovery wrote): Meltano's `metadata` extra can set only
+        the former, and a full-refresh job forces FULL_TABLE that way."""
+        super().apply_catalog(catalog)
+        entry = catalog.get_stream(self.name)
+        metadata = entry.metadata.get(()) if entry else None
+        forced = getattr(metadata, "forced_replication_method", None)
+        if forced:
+            self.forced_replication_method = forced
+
     @property
     def url_base(self) -> str:
         return self.directus.client.api_url

@@ -144,6 +144,14 @@ class TapDirectus(OneLineFatalErrorsMixin, ValidatedConfigMixin, Tap):
             "that is gone: Directus 6 keeps no trace of hard deletes. The keys are kept in "
             "the state (integer ids as ranges).",
         ),
+        th.Property(
+            "emit_activate_version_messages",
+            th.BooleanType,
+            default=False,
+            description="Emit ACTIVATE_VERSION for FULL_TABLE streams (a full-refresh job that "
+            "forces FULL_TABLE), so a loader that applies it (MeltanoLabs target-postgres with "
+            "`hard_delete`) drops the rows that are gone.",
+        ),
     ).to_dict()
 
     # ------------------------------------------------------------------ settings
