@@ -12,7 +12,9 @@ row seen instead of from a count:
   `offset=k-1` and `limit=page_size+1`, where v is the last update value emitted and k the
   number of rows emitted at v: its first row must be the last row emitted (the *anchor*). If it
   is, the other rows are exactly the next page. If it is not (rows at v changed during the
-  sync), the page is dropped and v's remaining rows are walked by primary key
+  sync), the page is dropped, the anchor is looked up (one or two requests: is it still at v
+  in the database? a server whose served values disagree with its filters is an error), and
+  v's remaining rows are walked by primary key
   (`filters[upd][eq]` + `filters[pk][gt]`), then paging resumes with `filters[upd][gt]`. The
   same walk serves a tie larger than two pages, so offsets stay small.
   The sync stops at the newest update value that existed when it started (`upper`): rows
@@ -79,7 +81,7 @@ class KeysetCursor:
     table: str = "?"
     done: bool = False
     requests: int = 0
-    _mode: str = "range"  # nulls | range | ties
+    _mode: str = "range"  # nulls | range | ties | anchor (check) | anchor-row (check)
     _value: Any = None  # order key of the last update value emitted
     _value_text: str = ""  # the same value as filter text
     _tail: list[str] = field(default_factory=list)  # pks emitted at `_value`, in order
@@ -109,6 +111,12 @@ class KeysetCursor:
             params[f"filters[{upd}][eq]"] = self._value_text
             params[f"filters[{pk}][gt]"] = plain(self._last_pk)
             return params
+        if self._mode in ("anchor", "anchor-row"):
+            params["limit"] = "1"
+            params[f"filters[{pk}][eq]"] = self._tail[-1]
+            if self._mode == "anchor":
+                params[f"filters[{upd}][gte]"] = self._value_text
+            return params
         params[f"order[{upd}]"] = "ASC"
         params[f"order[{pk}]"] = "ASC"
         if self._value is None:
@@ -132,7 +140,28 @@ class KeysetCursor:
             return self._accept_by_key(rows)
         if self._mode == "ties":
             return self._accept_ties(rows)
+        if self._mode in ("anchor", "anchor-row"):
+            return self._accept_anchor_check(rows)
         return self._accept_range(rows)
+
+    def _accept_anchor_check(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Why the page did not resume at the anchor: rows changed, or values served wrong."""
+        upd = str(self.update_column)
+        if self._mode == "anchor" and not rows:
+            self._mode = "anchor-row"  # not at or after its value: is it there at all?
+            return []
+        if self._mode == "anchor-row" and rows and self.order_key(rows[0].get(upd)) == self._value:
+            raise PagingError(
+                f"Table {self.table}: Directus serves the update time of row {self._tail[-1]} "
+                f"as {self._value_text} (database time) but filters[{upd}][gte]="
+                f"{self._value_text} does not find it, so its served update times are not its "
+                "stored ones (Directus 6.4 serves times stored in the hour its PHP zone springs "
+                "forward one hour late); the tap stops rather than miss rows. Set PHP's zone to "
+                "UTC in the server's api/config.php."
+            )
+        # Rows at this value changed during the sync: walk the rest of it by key.
+        self._mode, self._last_pk = "ties", self._tail[-1]
+        return []
 
     def _accept_by_key(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if len(rows) < self.page_size:
@@ -179,8 +208,8 @@ class KeysetCursor:
             ):
                 overlap += 1
             if not overlap or plain(rows[overlap - 1][self.primary_key]) != self._tail[-1]:
-                # Rows at this value changed since the last page: walk the rest by key.
-                self._mode, self._last_pk = "ties", self._tail[-1]
+                # The anchor is not where it was: check it before walking the rest by key.
+                self._mode = "anchor"
                 return []
             rows = rows[overlap:]
         out: list[dict[str, Any]] = []

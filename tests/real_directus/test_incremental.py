@@ -156,3 +156,19 @@ def test_server_serves_its_php_zones_spring_forward_hour_one_hour_late(
         2: "2025-03-09T03:30:00+00:00",
     }
     assert served == {1: "2025-03-09T03:30:00+00:00", 2: "2025-03-09T03:30:00+00:00"}
+
+
+def test_served_times_that_disagree_with_the_filter_stop_the_sync(
+    real_directus: RealDirectus, admin_tz: str
+) -> None:
+    # Rows stored in the spring-forward hour come back an hour late; with a page boundary among
+    # them the next page (filters[modified][gte]=<served value>) cannot find the anchor. The
+    # tap must stop with one line, never skip the rows stored between the two times.
+    name = f"dstpage_{slug(admin_tz)}"
+    content_table(real_directus, name, 8)
+    real_directus.sql(
+        f"UPDATE {name} SET modified = DATE_ADD('2025-03-09 02:00:00', INTERVAL id * 10 MINUTE)"
+    )
+    with pytest.raises(PagingError, match=r"api/config\.php") as error:
+        run_tap(real_directus.tap_config(tables=[name], page_size=2))
+    assert "\n" not in str(error.value)
