@@ -21,7 +21,9 @@ SOFT_DELETE_FIELD = "_sdc_deleted_at"
 SECRET_COLUMNS = {"directus_users": ("token", "access_token", "reset_token", "invite_token")}
 SECRET_NOTE = (
     "directus_users: columns %s hold each user's API credentials; tap-directus never emits "
-    "them (left out of the schema and of every record, nested relations included)."
+    "them (left out of the schema and of every record, nested relations included), nor the "
+    "password, salt and tokens in directus_activity's copies of user rows, nor the values of "
+    "directus_settings named *key, *secret, *token or *password (emitted as null)."
 )
 
 

@@ -36,6 +36,7 @@ from tap_directus.discovery import (
 from tap_directus.key_scan import STATE_KEY as KEY_SCAN_STATE
 from tap_directus.key_scan import decode_keys, encode_keys, scan_keys, vanished
 from tap_directus.paging import KeysetCursor, PagingError, plain, sort_key
+from tap_directus.system_secrets import scrub
 from tap_directus.types import coerce, to_directus_datetime, to_instant, to_iso_datetime
 
 if TYPE_CHECKING:
@@ -380,7 +381,7 @@ class DirectusTableStream(RESTStream[int]):
                     record[name] = None
         if SOFT_DELETE_FIELD in props and SOFT_DELETE_FIELD not in row:  # not a tombstone
             record[SOFT_DELETE_FIELD] = self._deleted_at(row, record)
-        return record
+        return scrub(self.name, record)
 
     def _nested(self, column: str, value: dict | None, schema: dict) -> dict | None:
         """A nested related row, typed from the related table's columns (secrets never)."""

@@ -29,7 +29,9 @@ from tap_directus.discovery import (
 )
 from tap_directus.paging import PagingError
 from tap_directus.streams import DirectusTableStream, soft_delete_description
+from tap_directus.system_secrets import SCRUBBED_TABLES
 
+SECRET_TABLES = {*SECRET_COLUMNS, *SCRUBBED_TABLES}
 FILTER_OPERATORS = {
     "=", "eq", "<>", "!=", "neq", "<", "lt", "<=", "lte", ">", "gt", ">=", "gte", "in",
     "nin", "null", "nnull", "contains", "like", "ncontains", "nlike", "between",
@@ -209,7 +211,7 @@ class TapDirectus(OneLineFatalErrorsMixin, ValidatedConfigMixin, Tap):
             streams = self._streams_from_catalog()
         else:
             streams = [self._stream_for(table) for table in self._discover_tables()]
-        if any(s.name in SECRET_COLUMNS or s.nested_secrets for s in streams):
+        if any(s.name in SECRET_TABLES or s.nested_secrets for s in streams):
             LOGGER.info(SECRET_NOTE, ", ".join(SECRET_COLUMNS["directus_users"]))
         # A misspelt table name in `filters` would otherwise sync that table unfiltered.
         unknown = set(self.config.get("filters") or {}) - {s.name for s in streams}

@@ -113,3 +113,25 @@ def test_nested_user_rows_carry_no_secrets(real_directus: RealDirectus, admin_tz
     assert record["owner"]["email"] == real_directus.email
     assert not set(SECRET_COLUMNS) & set(record["owner"])
     assert real_directus.token not in out.raw
+
+
+def test_no_system_table_leaks_a_credential(real_directus: RealDirectus) -> None:
+    # A change to a user makes directus_activity keep the whole row: hash, salt, token.
+    real_directus.call("PATCH", "/users/1", json={"position": "admin"})
+    real_directus.sql(
+        "UPDATE directus_settings SET value='yt-S3cret-key' WHERE name='youtube_api_key'"
+    )
+    activity = real_directus.sql(
+        "SELECT data FROM directus_activity WHERE table_name='directus_users'"
+    )
+    assert real_directus.token in activity  # the server does keep it there
+    salt = real_directus.sql("SELECT salt FROM directus_users WHERE id=1").strip()
+    password_hash = real_directus.sql("SELECT password FROM directus_users WHERE id=1").strip()
+    out, _ = run_tap(real_directus.tap_config(include_system=True))
+    assert out.records["directus_activity"]
+    for secret in (real_directus.token, salt, password_hash, "yt-S3cret-key"):
+        assert secret not in out.raw
+        assert secret.replace("/", "\\/") not in out.raw
+    settings = {r["name"]: r["value"] for r in out.records["directus_settings"]}
+    assert settings["youtube_api_key"] is None
+    assert settings["project_name"] == "Directus"

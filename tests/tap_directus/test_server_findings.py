@@ -6,6 +6,7 @@ credentials in directus_users or not, with a redirect or an HTML 404 on a wrong 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from decimal import Decimal
@@ -127,3 +128,20 @@ def test_nested_relations_are_typed_from_the_related_table(
         assert value["credit_limit"] == clients[value["id"]]["credit_limit"]
         assert isinstance(value["credit_limit"], Decimal)
         assert value["updated_on"] == _utc(clients[value["id"]]["updated_on"])
+
+
+def test_system_tables_are_scrubbed_of_credentials() -> None:
+    from tap_directus.system_secrets import scrub
+
+    row = '{"id": 1, "email": "a@b.ee", "password": "$2y$h", "salt": "s", "token": "t0k"}'
+    record = scrub("directus_activity", {"table_name": "directus_users", "data": row, "delta": "x"})
+    assert json.loads(record["data"]) == {"id": 1, "email": "a@b.ee"}
+    assert record["delta"] == "x"
+    other = scrub("directus_activity", {"table_name": "projects", "data": '{"token": "kept"}'})
+    assert other["data"] == '{"token": "kept"}'  # a content table's own column
+    assert (
+        scrub("directus_activity", {"table_name": "directus_users", "data": "{oops"})["data"]
+        is None
+    )
+    assert scrub("directus_settings", {"name": "youtube_api_key", "value": "k"})["value"] is None
+    assert scrub("directus_settings", {"name": "project_name", "value": "D"})["value"] == "D"
