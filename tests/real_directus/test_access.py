@@ -22,7 +22,9 @@ def small_table(real_directus: RealDirectus) -> str:
 
 
 @pytest.mark.parametrize("style", ["bearer", "basic", "query", "password"])
-def test_every_auth_style_syncs(real_directus: RealDirectus, small_table: str, style: str) -> None:
+def test_every_auth_style_syncs(
+    real_directus: RealDirectus, admin_tz: str, small_table: str, style: str
+) -> None:
     if style == "password":
         config = {
             "base_url": real_directus.url,
