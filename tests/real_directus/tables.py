@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 from unittest import mock
@@ -31,12 +32,23 @@ def slug(zone: str) -> str:
 def content_table(server: RealDirectus, name: str, rows: int, status: int = 1) -> None:
     """A content table with `rows` rows (through the API's bulk insert), ids 1..rows."""
     server.create_table(name, CONTENT_COLUMNS)
-    for first in range(0, rows, 500):
-        batch = [
+    batches = [
+        [
             {"status": status, "title": f"row {i}"}
-            for i in range(first + 1, min(rows, first + 500) + 1)
+            for i in range(first + 1, min(rows, first + 250) + 1)
         ]
-        server.call("POST", f"/tables/{name}/rows/bulk", json={"rows": batch})
+        for first in range(0, rows, 250)
+    ]
+    # The server runs 4 PHP workers: bulk inserts side by side (ids stay 1..rows, titles
+    # may interleave between batches).
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(lambda rows: _bulk(server, name, rows), batches))
+    count = server.sql(f"SELECT COUNT(*), MIN(id), MAX(id) FROM {name}").split()
+    assert [int(v) for v in count] == [rows, 1, rows], count
+
+
+def _bulk(server: RealDirectus, table: str, rows: list[dict[str, Any]]) -> None:
+    server.call("POST", f"/tables/{table}/rows/bulk", json={"rows": rows})
 
 
 def modified_utc(server: RealDirectus, table: str) -> dict[int, str]:
