@@ -43,6 +43,8 @@ if TYPE_CHECKING:
     from tap_directus.tap import TapDirectus
 
 STATUS_NOTE = re.compile(r"status column `([^`]+)`")
+ZERO_INSTANT = dt.datetime(1, 1, 1, tzinfo=dt.timezone.utc)  # a zero date, before all others
+ZERO_DATETIME = "0000-00-00 00:00:00"
 ALL_SECRET_COLUMNS = {name for names in SECRET_COLUMNS.values() for name in names}
 
 
@@ -306,19 +308,24 @@ class DirectusTableStream(RESTStream[int]):
         return cursor
 
     def _instant_key(self, value: Any) -> Any:
-        """An update value as a UTC instant, whatever offset the token user's zone gave it."""
+        """An update value as a UTC instant, whatever offset the token user's zone gave it.
+
+        Paging asks only for rows whose update column is not NULL, so a null served there is a
+        zero date (`0000-00-00 00:00:00`, which a real Directus serves as null): it sorts first.
+        """
         try:
-            return to_instant(value)
+            moment = to_instant(value)
         except ValueError:
             raise PagingError(
                 f"Table {self.name}: update column {self.replication_key} holds {value!r}, "
                 "not a date-time; the tap cannot page past it. Fix the value in Directus."
             ) from None
+        return ZERO_INSTANT if moment is None else moment
 
     def _filter_time(self, value: Any) -> str:
         """An update value as the database's own time, the only form MySQL compares right."""
         moment = self._instant_key(value)
-        return "" if moment is None else to_directus_datetime(moment)
+        return ZERO_DATETIME if moment == ZERO_INSTANT else to_directus_datetime(moment)
 
     def _normalise_bookmark(self, context: Any) -> None:
         """A bookmark written with an offset (older versions) becomes the UTC instant, so that

@@ -174,3 +174,19 @@ def test_served_times_that_disagree_with_the_filter_stop_the_sync(
     with pytest.raises(PagingError, match=r"api/config\.php") as error:
         run_tap(real_directus.tap_config(tables=[name], page_size=2))
     assert "\n" not in str(error.value)
+
+
+def test_zero_dates_in_the_update_column_page_first(
+    real_directus: RealDirectus, admin_tz: str
+) -> None:
+    # MariaDB's default sql_mode keeps 0000-00-00 00:00:00; the server serves it as null.
+    name = f"zerodate_{slug(admin_tz)}"
+    content_table(real_directus, name, 9)
+    real_directus.sql(
+        f"UPDATE {name} SET modified = IF(id IN (2, 5, 7), '0000-00-00 00:00:00', "
+        "DATE_ADD('2025-01-01 00:00:00', INTERVAL id HOUR))"
+    )
+    out, _ = run_tap(real_directus.tap_config(tables=[name], page_size=2))
+    assert [r["id"] for r in out.records[name]] == [2, 5, 7, 1, 3, 4, 6, 8, 9]
+    assert [r["modified"] for r in out.records[name]][:3] == [None, None, None]
+    assert out.bookmark(name) == "2025-01-01T09:00:00+00:00"
