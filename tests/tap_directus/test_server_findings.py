@@ -145,3 +145,30 @@ def test_system_tables_are_scrubbed_of_credentials() -> None:
     )
     assert scrub("directus_settings", {"name": "youtube_api_key", "value": "k"})["value"] is None
     assert scrub("directus_settings", {"name": "project_name", "value": "D"})["value"] == "D"
+
+
+def test_a_bookmark_written_with_an_offset_is_read_as_its_instant(serve: Serve) -> None:
+    # Older versions bookmarked the served text; it must mean the same moment, not its digits.
+    emulator = DirectusEmulator(size=20)
+    server = serve(emulator)
+    state = {
+        "bookmarks": {
+            "projects": {
+                "replication_key": "modified",
+                "replication_key_value": "2024-03-01T03:20:00-05:00",
+            }
+        }
+    }
+    out = run_tap(config_for(server, tables=["projects"]), state=state)
+    rows = emulator.tables["projects"].rows
+    assert sorted(ids(out, "projects")) == sorted(
+        pk for pk, r in rows.items() if r["modified"] >= "2024-03-01 08:20:00"
+    )
+    sent = [
+        v
+        for e in emulator.log.entries(path_prefix="/api/1.1/tables/projects/rows")
+        for k, v in e.query
+        if k == "filters[modified][gte]"
+    ]
+    assert sent[0] == "2024-03-01 08:20:00"
+    assert out.bookmark("projects") == _utc(max(r["modified"] for r in rows.values()))
