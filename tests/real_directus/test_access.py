@@ -58,13 +58,18 @@ def test_wrong_token_stops_at_once_without_the_secret(
         ("/admin", "302 redirect to /login.php"),  # the admin app's address
     ],
 )
+@pytest.mark.parametrize("auth", ["token", "password"])
 def test_wrong_base_url_ends_at_once_naming_it(
-    real_directus: RealDirectus, suffix: str, found: str
+    real_directus: RealDirectus, suffix: str, found: str, auth: str
 ) -> None:
     base_url = real_directus.url + suffix
+    if auth == "token":
+        config = {"base_url": base_url, "token": real_directus.token}
+    else:  # the first request is then the request-token POST
+        config = {"base_url": base_url, "email": real_directus.email, "password": "password"}
     started = time.monotonic()
     with pytest.raises(FatalAPIError) as error:
-        run_tap({"base_url": base_url, "token": real_directus.token})
+        run_tap(config)
     message = str(error.value)
     assert message.startswith(f"base_url {base_url.removesuffix('/api/1.1')} ")
     assert found in message

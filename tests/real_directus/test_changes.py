@@ -105,3 +105,31 @@ def test_hard_deletes_come_as_tombstones_with_the_key_scan(
     assert [r["id"] for r in tombstones] == sorted(set(range(1, 13)) - left) == [4, 9]
     scans = [u for u in sent if "columns=id&" in u]
     assert len(scans) == 1
+
+
+def test_why_or_and_two_operators_are_refused(real_directus: RealDirectus) -> None:
+    # The server's own behaviour, against SELECT: what the tap's refusal protects from.
+    name = "or_facts"
+    if not real_directus.has_table(name):
+        content_table(real_directus, name, 12)
+        real_directus.sql(f"UPDATE {name} SET status = id MOD 3")
+
+    def ids(params: dict[str, str]) -> list[int]:
+        body = real_directus.call("GET", f"/tables/{name}/rows", params={"preview": "1", **params})
+        return sorted(r["id"] for r in body["data"])
+
+    def select(where: str) -> list[int]:
+        return [int(v) for v in real_directus.sql(f"SELECT id FROM {name} WHERE {where}").split()]
+
+    flat = ids(
+        {
+            "filters[title][eq]": "row 1",
+            "filters[status][logical]": "or",
+            "filters[status][eq]": "2",
+            "filters[id][gt]": "6",  # a paging bound after the OR
+        }
+    )
+    assert flat == select("title = 'row 1' OR status = 2 AND id > 6")
+    assert flat != select("(title = 'row 1' OR status = 2) AND id > 6")
+    first_only = ids({"filters[id][gt]": "3", "filters[id][lt]": "6"})
+    assert first_only == select("id > 3") != select("id > 3 AND id < 6")
