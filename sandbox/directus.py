@@ -6,6 +6,18 @@ column metadata the server's way, a missing row is 200 `data: []`, a wrong reque
 is 200 `success: false`, requests without a token run as the Public group, unknown endpoints
 answer an HTML 404. `mode="docs"` follows the API docs instead. `numbers_as_strings` serves
 numbers as JSON strings, as the docs' examples do.
+
+Switches for what a genuine Directus 6.4.9 showed (each defaults to the real server's way in
+`mode="real"`, and to the docs' way in `mode="docs"`):
+- `user_timezone`: update/create columns (and every DATETIME of a system table) are served as
+  ISO 8601 in the token user's zone (`2024-12-31T20:00:00-05:00` for a stored
+  `2025-01-01 01:00:00`); None serves them as stored. Filters still compare stored text, an
+  offset in a filter value cut off, as MySQL does.
+- `or_grouping`: `sql` chains `filters[col][logical]=or` flat with SQL precedence.
+- `wrong_path_redirects`: a path outside `/api/` answers 302 to the HTML `/login.php`.
+- `user_secrets`: `directus_users` rows carry `token`, `access_token`, `reset_token` and
+  `invite_token`.
+- `null_float_as_zero`: a NULL FLOAT is served as `0` (NULL DOUBLE stays `null`).
 """
 
 from __future__ import annotations
@@ -19,6 +31,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl
+from zoneinfo import ZoneInfo
 
 import simplejson
 
@@ -50,6 +63,7 @@ TOKEN = "directus-sandbox-token-7Qx"
 EMAIL = "admin@example.ee"
 PASSWORD = "sala-sõna-42"
 NOT_LOGGED_IN = "You must be logged in to access the API"
+LOGIN_HTML = "<!doctype html><html><head><title> -Login</title></head><body>Login</body></html>"
 NOT_FOUND_HTML = "<!DOCTYPE html><html><head><title>404 Page Not Found</title></head><body>Not Found</body></html>"
 STATUS_NAMES = {
     "real": {PUBLISHED: "Published", DRAFT: "Draft", DELETED: "Deleted"},
@@ -59,6 +73,31 @@ ROW_PATH = re.compile(r"^/tables/([^/]+)/rows(?:/([^/]+))?/?$")
 TABLE_PATH = re.compile(r"^/tables/([^/]+)(/columns)?/?$")
 
 RowsHook = Callable[["DirectusEmulator"], Any]
+SECRET_USER_COLUMNS = ("token", "access_token", "reset_token", "invite_token")
+
+
+class Default:
+    """Marks a switch left to the mode's default (None is a value for `user_timezone`)."""
+
+
+DEFAULT = Default()
+
+
+def in_user_zone(stored: str, zone: str) -> str:
+    """`2025-01-01 01:00:00` (stored, UTC) -> `2024-12-31T20:00:00-05:00` in `zone`."""
+    moment = dt.datetime.strptime(stored[:19], TIME_FORMAT).replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(ZoneInfo(zone)).isoformat()
+
+
+def add_user_secrets(users: Table, admin_token: str) -> None:
+    """Real directus_users rows: each user's API token and the other credential columns."""
+    for name in SECRET_USER_COLUMNS:
+        users.columns.append(Column(name, "VARCHAR", "varchar(255)", length=255))
+    for pk, row in users.rows.items():
+        row["token"] = admin_token if pk == 1 else f"user-{pk}-token-{pk * 7919}"
+        row["access_token"] = "" if pk == 1 else f"access-{pk}-{pk * 104729}"
+        row["reset_token"] = f"reset-{pk}-{pk * 1299709}" if pk == 2 else ""
+        row["invite_token"] = None
 
 
 def _encode(data: Any) -> bytes:
@@ -86,22 +125,34 @@ class DirectusEmulator(Emulator):
         seed: int = 1,
         mode: str = "real",
         numbers_as_strings: bool = False,
-        or_grouping: str = "column",
+        or_grouping: str | None = None,
         token: str = TOKEN,
         email: str = EMAIL,
         password: str = PASSWORD,
+        user_timezone: str | Default | None = DEFAULT,
+        wrong_path_redirects: bool | None = None,
+        user_secrets: bool | None = None,
+        null_float_as_zero: bool | None = None,
     ) -> None:
         super().__init__()
         if mode not in ("real", "docs"):
             raise ValueError("mode must be 'real' or 'docs'")
         self.mode = mode
+        real = mode == "real"
         self.numbers_as_strings = numbers_as_strings
-        self.or_grouping = or_grouping
+        self.or_grouping = or_grouping or ("sql" if real else "column")
+        zone = ("America/New_York" if real else None) if user_timezone is DEFAULT else user_timezone
+        self.user_timezone: str | None = zone  # type: ignore[assignment]
+        self.wrong_path_redirects = real if wrong_path_redirects is None else wrong_path_redirects
+        self.user_secrets = real if user_secrets is None else user_secrets
+        self.null_float_as_zero = real if null_float_as_zero is None else null_float_as_zero
         self.token, self.email, self.password = token, email, password
         self.seed = SeedData(seed)
         self._change_rng = random.Random(seed + 7919)
         self.tables: dict[str, Table] = build_tables()
         seed_rows(self.tables, size, self.seed)
+        if self.user_secrets:
+            add_user_secrets(self.tables["directus_users"], token)
         # Changes are stamped after every seeded timestamp, one minute per change batch.
         self.clock = dt.datetime(2025, 1, 1, 12, 0, 0)
         self._hooks: list[tuple[str | None, int, RowsHook]] = []
@@ -133,6 +184,8 @@ class DirectusEmulator(Emulator):
 
     # ------------------------------------------------------------------- routing
     def handle(self, request: Request) -> Response:
+        if self.wrong_path_redirects and not request.path.startswith("/api/"):
+            return self._login_redirect(request)
         if not request.path.startswith(API_PREFIX + "/"):
             return self._unknown_endpoint()
         path = request.path[len(API_PREFIX) :]
@@ -171,6 +224,15 @@ class DirectusEmulator(Emulator):
                     return self._columns(table)
                 return self._table_info(table)
         return self._unknown_endpoint()
+
+    def _login_redirect(self, request: Request) -> Response:
+        """What a real server does outside /api/: the admin app's login (an HTML page)."""
+        if request.path == "/login.php":
+            return Response(status=200, body=LOGIN_HTML.encode(), content_type="text/html")
+        target = f"/login.php?redirect={request.path.lstrip('/')}"
+        return Response(
+            status=302, body=b"", headers={"Location": target}, content_type="text/html"
+        )
 
     def _table_missing(self, name: str) -> Response:
         return self._error(404, f"Table `{name}` does not exist")
@@ -394,8 +456,17 @@ class DirectusEmulator(Emulator):
                         else {"meta": {"table": related.name, "type": "item"}, "data": nested}
                     )
                     continue
-            out[column.name] = self._number(value)
+            out[column.name] = self._served_value(table, column, value)
         return out
+
+    def _served_value(self, table: Table, column: Column, value: Any) -> Any:
+        if value is None:
+            return 0 if self.null_float_as_zero and column.type == "FLOAT" else None
+        if self.user_timezone and column.type in ("DATETIME", "TIMESTAMP"):
+            zoned = column.name in (table.date_update_column, table.date_create_column)
+            if zoned or table.is_system:
+                return in_user_zone(str(value), self.user_timezone)
+        return self._number(value)
 
     def _status_filter(self, request: Request, table: Table) -> set[int] | None:
         """The statuses a listing returns (None: all)."""

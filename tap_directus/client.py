@@ -26,6 +26,7 @@ from connector_common.rate_limit import RateLimiter
 from connector_common.redaction import redact
 from connector_common.retry import is_retryable_status, response_of, retry_waits, small_jitter
 from connector_common.stream_report import StreamReport
+from tap_directus.site import Site, check_site
 
 API_PATH = "/api/1.1"
 RETRY_BASE_SECONDS = 1.0  # first wait without Retry-After; tests lower it
@@ -148,12 +149,18 @@ def parse_body(response: requests.Response) -> Any:
 
 
 def check_response(
-    response: requests.Response, what: str, secrets: list[str], expect_list: bool = False
+    response: requests.Response,
+    what: str,
+    secrets: list[str],
+    expect_list: bool = False,
+    site: Site | None = None,
 ) -> Any:
     """Raise the right error for a bad answer; return the parsed body of a good one."""
     status = response.status_code
     where = f"{what} ({response.request.method if response.request else 'GET'} "
     where += f"{API_PATH}{_path_after_api(response)})"
+    if not is_retryable_status(status):
+        check_site(response, site, secrets)
     if is_retryable_status(status):
         raise RetriableAPIError(
             f"Directus answered {status} for {where}: {server_message(response, secrets)}.",
@@ -209,6 +216,8 @@ def check_response(
             f"Directus answered {status} without a `data` list for {where}.",
             response,
         )
+    if site is not None:
+        site.json_seen = True
     return body
 
 
@@ -236,6 +245,7 @@ class DirectusClient:
         user_agent: str = "tap-directus",
     ) -> None:
         self.root = root_url(str(config["base_url"]))
+        self.site = Site(self.root)
         self.config = config
         self.secrets = secrets
         self.timeout = float(config.get("timeout") or 60)
@@ -268,8 +278,12 @@ class DirectusClient:
         def call() -> dict:
             with redacted_request_errors(self.secrets):
                 response = self.session.post(
-                    f"{self.api_url}/auth/request-token", data=form, timeout=self.timeout
+                    f"{self.api_url}/auth/request-token",
+                    data=form,
+                    timeout=self.timeout,
+                    allow_redirects=False,
                 )
+            check_site(response, self.site, self.secrets)
             if response.status_code in (200, 401):
                 try:
                     body = parse_body(response)
@@ -281,7 +295,7 @@ class DirectusClient:
                         f"({server_message(response, self.secrets)}): check `email` and "
                         "`password`, or set `token`."
                     )
-            return check_response(response, "the token request", self.secrets)
+            return check_response(response, "the token request", self.secrets, site=self.site)
 
         try:
             body = call()
@@ -326,9 +340,13 @@ class DirectusClient:
                 report.request()
             with redacted_request_errors(self.secrets):
                 response = self.session.get(
-                    f"{self.api_url}{path}", params=params, auth=self.auth, timeout=self.timeout
+                    f"{self.api_url}{path}",
+                    params=params,
+                    auth=self.auth,
+                    timeout=self.timeout,
+                    allow_redirects=False,
                 )
-            return check_response(response, what or path, self.secrets)
+            return check_response(response, what or path, self.secrets, site=self.site)
 
         return call()
 

@@ -17,6 +17,18 @@ from tap_directus.types import json_schema_for, normalise_type
 LOGGER = logging.getLogger("tap-directus")
 DELETED_STATUS = 0  # Directus 6's default status mapping: 0 deleted, 1 published, 2 draft
 SOFT_DELETE_FIELD = "_sdc_deleted_at"
+# Columns that hold credentials: never in a schema, never in a record (nested ones included).
+SECRET_COLUMNS = {"directus_users": ("token", "access_token", "reset_token", "invite_token")}
+SECRET_NOTE = (
+    "directus_users: columns %s hold each user's API credentials; tap-directus never emits "
+    "them (left out of the schema and of every record, nested relations included), nor the "
+    "password, salt and tokens in directus_activity's copies of user rows, nor the values of "
+    "directus_settings named *key, *secret, *token or *password (emitted as null)."
+)
+
+
+def secret_columns(table: str | None) -> tuple[str, ...]:
+    return SECRET_COLUMNS.get(table or "", ())
 
 
 @dataclass
@@ -27,6 +39,7 @@ class ColumnInfo:
     primary: bool = False
     relationship_type: str | None = None
     ui: str | None = None
+    related_table: str | None = None
 
     @property
     def is_alias(self) -> bool:
@@ -52,6 +65,7 @@ class ColumnInfo:
             primary=str(key).upper() == "PRI",
             relationship_type=str(relationship_type).upper() if relationship_type else None,
             ui=raw.get("ui"),
+            related_table=raw.get("related_table") or relationship.get("related_table"),
         )
 
 
@@ -96,17 +110,36 @@ def columns_of(table_data: Mapping[str, Any]) -> list[Mapping[str, Any]] | None:
     return columns if isinstance(columns, list) and columns else None
 
 
+def nested_schema(related: TableInfo | None, related_name: str | None) -> dict[str, Any]:
+    """A MANYTOONE column kept nested: an object typed from the related table's columns.
+
+    At depth 1 the related row comes without its own ALIAS columns, relations as raw ids.
+    """
+    if related is None:  # the related table could not be read: untyped, secrets still dropped
+        return {"type": ["object", "null"], "additionalProperties": True}
+    properties = {
+        c.name: json_schema_for(c.type, c.nullable and c.name != related.primary_key)
+        for c in related.columns
+        if not c.is_alias and c.name not in secret_columns(related_name)
+    }
+    return {"type": ["object", "null"], "properties": properties, "additionalProperties": False}
+
+
 def stream_schema(
     table: TableInfo,
     *,
     keep_nested_relations: bool,
     alias_columns: str,
     emit_soft_deletes: bool,
+    related: Mapping[str, TableInfo] | None = None,
+    detect_hard_deletes: bool = False,
 ) -> dict[str, Any]:
-    """The JSON Schema of one table's records."""
+    """The JSON Schema of one table's records (credential columns left out)."""
     properties: dict[str, Any] = {}
     for column in table.columns:
         where = f"{table.name}.{column.name}"
+        if column.name in secret_columns(table.name):
+            continue
         if column.is_alias:
             if alias_columns == "ids":
                 properties[column.name] = {
@@ -115,10 +148,11 @@ def stream_schema(
                 }
             continue
         if column.is_many_to_one and keep_nested_relations:
-            properties[column.name] = {"type": ["object", "null"], "additionalProperties": True}
+            target = (related or {}).get(column.related_table or "")
+            properties[column.name] = nested_schema(target, column.related_table)
             continue
         nullable = column.nullable and column.name != table.primary_key
         properties[column.name] = json_schema_for(column.type, nullable, where)
-    if emit_soft_deletes and table.status_column:
+    if (emit_soft_deletes and table.status_column) or detect_hard_deletes:
         properties[SOFT_DELETE_FIELD] = {"type": ["string", "null"], "format": "date-time"}
     return {"type": "object", "properties": properties}

@@ -3,14 +3,14 @@
 Rows of every status are read (`preview=1`: without it a real Directus 6 returns only the
 published ones). Relations are read at depth 0 (raw ids, one query per page) unless a setting
 needs the nested rows. Values are coerced to the schema: numbers served as strings, nested or
-flat MANYTOONE values, DATETIME without a zone.
+flat MANYTOONE values, date-times with or without the user's offset (emitted as UTC instants).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -28,14 +28,25 @@ from tap_directus.client import (
     redacted_request_errors,
     wait_generator,
 )
-from tap_directus.discovery import DELETED_STATUS, SOFT_DELETE_FIELD
-from tap_directus.paging import KeysetCursor, plain
-from tap_directus.types import coerce, to_directus_datetime, to_iso_datetime
+from tap_directus.discovery import (
+    DELETED_STATUS,
+    SECRET_COLUMNS,
+    SOFT_DELETE_FIELD,
+    secret_columns,
+)
+from tap_directus.key_scan import STATE_KEY as KEY_SCAN_STATE
+from tap_directus.key_scan import decode_keys, encode_keys, scan_keys, vanished
+from tap_directus.paging import KeysetCursor, PagingError, plain, sort_key
+from tap_directus.system_secrets import scrub
+from tap_directus.types import coerce, to_directus_datetime, to_instant, to_iso_datetime
 
 if TYPE_CHECKING:
     from tap_directus.tap import TapDirectus
 
 STATUS_NOTE = re.compile(r"status column `([^`]+)`")
+ZERO_INSTANT = dt.datetime(1, 1, 1, tzinfo=dt.timezone.utc)  # a zero date, before all others
+ZERO_DATETIME = "0000-00-00 00:00:00"
+ALL_SECRET_COLUMNS = {name for names in SECRET_COLUMNS.values() for name in names}
 
 
 def soft_delete_description(status_column: str) -> str:
@@ -95,6 +106,7 @@ class DirectusTableStream(ReportedStreamMixin, RESTStream[int]):
     """Rows of one Directus table."""
 
     _LOG_REQUEST_METRIC_URLS = False
+    allow_redirects = False  # a redirect means a wrong base_url (site.py), never follow it
 
     def __init__(
         self,
@@ -115,6 +127,8 @@ class DirectusTableStream(ReportedStreamMixin, RESTStream[int]):
             status_column = note.group(1) if note else None
         self.status_column = status_column
         self.user_filters = user_filters
+        self.secret_columns = set(secret_columns(name))
+        self.nested_secrets = False  # a nested relation to directus_users (set by the tap)
         self._cursor: KeysetCursor | None = None
         self._ignored_columns: set[str] = set()
         super().__init__(tap, name=name, schema=schema, path=f"/tables/{name}/rows")
@@ -124,10 +138,18 @@ class DirectusTableStream(ReportedStreamMixin, RESTStream[int]):
         self._requests_session = new_session(tap.limiter, self.user_agent)
 
     def apply_catalog(self, catalog: Any) -> None:
-        """A catalog stream without key_properties keeps the key the tap pages on (was a crash)."""
+        """As singer-sdk, but a catalog stream without key_properties keeps the key the tap pages
+        on (was a crash), and a `forced-replication-method` in the metadata wins over the entry's
+        `replication_method` (which discovery wrote): Meltano's `metadata` extra can set only
+        the former, and a full-refresh job forces FULL_TABLE that way."""
         super().apply_catalog(catalog)
         if not self.primary_keys:
             self.primary_keys = [self._paging_key]
+        entry = catalog.get_stream(self.name)
+        metadata = entry.metadata.get(()) if entry else None
+        forced = getattr(metadata, "forced_replication_method", None)
+        if forced:
+            self.forced_replication_method = forced
 
     @property
     def url_base(self) -> str:
@@ -181,7 +203,13 @@ class DirectusTableStream(ReportedStreamMixin, RESTStream[int]):
             return super()._request(prepared_request, context)
 
     def validate_response(self, response: requests.Response) -> None:
-        check_response(response, f"table `{self.name}`", self.directus.secrets, expect_list=True)
+        check_response(
+            response,
+            f"table `{self.name}`",
+            self.directus.secrets,
+            expect_list=True,
+            site=self.directus.client.site,
+        )
 
     def response_error_message(self, response: requests.Response) -> str:
         return f"Directus answered {response.status_code} for table `{self.name}`"
@@ -204,6 +232,42 @@ class DirectusTableStream(ReportedStreamMixin, RESTStream[int]):
         assert self._cursor is not None
         return CursorPaginator(self._cursor)
 
+    def get_records(self, context: Any) -> Iterable[dict]:
+        yield from super().get_records(context)
+        if self.config.get("detect_hard_deletes"):
+            yield from self._tombstones(context)
+
+    def _tombstones(self, context: Any) -> Iterable[dict]:
+        """Rows whose keys the previous key scan saw and this one does not (key_scan.py)."""
+        pk = self.primary_keys[0]
+        base = {**self.base_params(), "depth": "0"}
+        sent = 0
+
+        def fetch(params: dict[str, str]) -> list[dict[str, Any]]:
+            nonlocal sent
+            sent += 1
+            body = self.directus.client.get(
+                f"/tables/{self.name}/rows", {**base, **params}, what=f"table `{self.name}`"
+            )
+            return list(body.get("data") or [])
+
+        current = list(scan_keys(fetch, pk, self.name))
+        state = self.get_context_state(context)
+        gone = vanished(decode_keys(state.get(KEY_SCAN_STATE)), current)
+        stamp = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+        for key in gone:
+            yield {pk: key, SOFT_DELETE_FIELD: stamp}
+        # Only after every tombstone is out: a run cut short scans again from the old keys.
+        state[KEY_SCAN_STATE] = encode_keys(current)
+        self.logger.info(
+            "Table %s: key scan read %d keys in %d requests; %d rows deleted since the last "
+            "scan (tombstones emitted).",
+            self.name,
+            len(current),
+            sent,
+            len(gone),
+        )
+
     def request_records(self, context: Any) -> Iterable[dict]:
         self._cursor = self.new_cursor(context)
         if self._cursor.done:
@@ -215,12 +279,17 @@ class DirectusTableStream(ReportedStreamMixin, RESTStream[int]):
         page_size = int(self.config.get("page_size") or 200)
         pk = self.primary_keys[0]
         if not self.incremental:
-            return KeysetCursor(primary_key=pk, page_size=page_size)
+            return KeysetCursor(primary_key=pk, page_size=page_size, table=self.name)
         upd = str(self.replication_key)
         start: str | None
+        order_key: Callable[[Any], Any] = sort_key
+        filter_text: Callable[[Any], str] = plain
         if self.is_timestamp_replication_key:
+            self._normalise_bookmark(context)
             moment = self.get_starting_timestamp(context)
             start = to_directus_datetime(moment) if moment else None
+            order_key = self._instant_key
+            filter_text = self._filter_time
         else:
             value = self.get_starting_replication_key_value(context)
             start = None if value is None else str(value)
@@ -239,11 +308,51 @@ class DirectusTableStream(ReportedStreamMixin, RESTStream[int]):
         data = newest.get("data")
         upper = data[0].get(upd) if isinstance(data, list) and data else None
         cursor = KeysetCursor(
-            primary_key=pk, page_size=page_size, update_column=upd, start=start, upper=upper
+            primary_key=pk,
+            page_size=page_size,
+            update_column=upd,
+            start=start,
+            upper=upper,
+            order_key=order_key,
+            filter_text=filter_text,
+            table=self.name,
         )
         # Nothing to read, unless a first sync still has never-updated (NULL) rows to read.
         cursor.done = upper is None and start is not None
         return cursor
+
+    def _instant_key(self, value: Any) -> Any:
+        """An update value as a UTC instant, whatever offset the token user's zone gave it.
+
+        Paging asks only for rows whose update column is not NULL, so a null served there is a
+        zero date (`0000-00-00 00:00:00`, which a real Directus serves as null): it sorts first.
+        """
+        try:
+            moment = to_instant(value)
+        except ValueError:
+            raise PagingError(
+                f"Table {self.name}: update column {self.replication_key} holds {value!r}, "
+                "not a date-time; the tap cannot page past it. Fix the value in Directus."
+            ) from None
+        return ZERO_INSTANT if moment is None else moment
+
+    def _filter_time(self, value: Any) -> str:
+        """An update value as the database's own time, the only form MySQL compares right."""
+        moment = self._instant_key(value)
+        return ZERO_DATETIME if moment == ZERO_INSTANT else to_directus_datetime(moment)
+
+    def _normalise_bookmark(self, context: Any) -> None:
+        """A bookmark written with an offset (older versions) becomes the UTC instant, so that
+        singer-sdk's text comparison of bookmarks is a comparison of instants."""
+        state = self.get_context_state(context)
+        value = state.get("replication_key_value")
+        if isinstance(value, str):
+            try:
+                utc = to_iso_datetime(value)
+            except ValueError:
+                return  # not a date-time: reported by the bookmark check, not here
+            if utc:
+                state["replication_key_value"] = utc
 
     def _increment_stream_state(self, latest_record: dict, *, context: Any = None) -> None:
         # Never-updated rows (NULL update column) do not move the bookmark; skip singer-sdk's
@@ -264,11 +373,12 @@ class DirectusTableStream(ReportedStreamMixin, RESTStream[int]):
         for name, value in row.items():
             schema = props.get(name)
             if schema is None:
-                self._ignore_column(name)
+                if name not in self.secret_columns:
+                    self._ignore_column(name)
                 continue
             types = schema.get("type", [])
             if "object" in types:
-                record[name] = nested_object(value)
+                record[name] = self._nested(name, nested_object(value), schema)
             elif "array" in types:
                 record[name] = related_ids(value)
             else:
@@ -290,13 +400,41 @@ class DirectusTableStream(ReportedStreamMixin, RESTStream[int]):
                         exc,
                     )
                     record[name] = None
-        if SOFT_DELETE_FIELD in props:
+        if SOFT_DELETE_FIELD in props and SOFT_DELETE_FIELD not in row:  # not a tombstone
             record[SOFT_DELETE_FIELD] = self._deleted_at(row, record)
-        return record
+        return scrub(self.name, record)
+
+    def _nested(self, column: str, value: dict | None, schema: dict) -> dict | None:
+        """A nested related row, typed from the related table's columns (secrets never)."""
+        if value is None:
+            return None
+        properties = schema.get("properties")
+        if not properties:  # untyped: at least no credentials
+            return {k: v for k, v in value.items() if k not in ALL_SECRET_COLUMNS}
+        out: dict[str, Any] = {}
+        for key, sub in properties.items():
+            if key in value:
+                scalar = related_id(value[key]) if isinstance(value[key], dict) else value[key]
+                try:
+                    out[key] = coerce(None if scalar == [] else scalar, sub)
+                except ValueError as exc:
+                    self.logger.warning(
+                        "Table %s, column %s, nested %s: %s; emitted as null.",
+                        self.name,
+                        column,
+                        key,
+                        exc,
+                    )
+                    out[key] = None
+        return out
 
     def _deleted_at(self, row: dict, record: dict) -> str | None:
         status = self.status_column
-        if status is None or str(row.get(status)) != str(DELETED_STATUS):
+        if (
+            status is None
+            or not self.config.get("emit_soft_deletes")
+            or str(row.get(status)) != str(DELETED_STATUS)
+        ):
             return None
         if self.replication_key and record.get(self.replication_key):
             return str(record[self.replication_key])

@@ -22,14 +22,19 @@ from connector_common.redaction import basic_auth_value, secret_values
 from tap_directus.client import AUTH_METHODS, MAX_TRIES, DirectusClient, auth_style
 from tap_directus.discovery import (
     LOGGER,
+    SECRET_COLUMNS,
+    SECRET_NOTE,
     SOFT_DELETE_FIELD,
     TableInfo,
     columns_of,
+    secret_columns,
     stream_schema,
 )
 from tap_directus.paging import PagingError
 from tap_directus.streams import DirectusTableStream, soft_delete_description
+from tap_directus.system_secrets import SCRUBBED_TABLES
 
+SECRET_TABLES = {*SECRET_COLUMNS, *SCRUBBED_TABLES}
 FILTER_OPERATORS = {
     "=", "eq", "<>", "!=", "neq", "<", "lt", "<=", "lte", ">", "gt", ">=", "gte", "in",
     "nin", "null", "nnull", "contains", "like", "ncontains", "nlike", "between",
@@ -135,6 +140,23 @@ class TapDirectus(OneLineFatalErrorsMixin, ValidatedConfigMixin, RedactedLogsMix
             description="Set `_sdc_deleted_at` on rows in Directus' deleted status (0), so "
             "targets can apply the delete. Rows of every status are read either way.",
         ),
+        th.Property(
+            "detect_hard_deletes",
+            th.BooleanType,
+            default=False,
+            description="After each table, read all its primary keys (5,000 a request) and "
+            "emit a tombstone (`_sdc_deleted_at` set) for every key the previous run saw "
+            "that is gone: Directus 6 keeps no trace of hard deletes. The keys are kept in "
+            "the state (integer ids as ranges).",
+        ),
+        th.Property(
+            "emit_activate_version_messages",
+            th.BooleanType,
+            default=False,
+            description="Emit ACTIVATE_VERSION for FULL_TABLE streams (a full-refresh job that "
+            "forces FULL_TABLE), so a loader that applies it (MeltanoLabs target-postgres with "
+            "`hard_delete`) drops the rows that are gone.",
+        ),
     ).to_dict()
 
     # ------------------------------------------------------------------ settings
@@ -213,6 +235,8 @@ class TapDirectus(OneLineFatalErrorsMixin, ValidatedConfigMixin, RedactedLogsMix
             streams = self._streams_from_catalog()
         else:
             streams = [self._stream_for(table) for table in self._discover_tables()]
+        if any(s.name in SECRET_TABLES or s.nested_secrets for s in streams):
+            LOGGER.info(SECRET_NOTE, ", ".join(SECRET_COLUMNS["directus_users"]))
         # A misspelt table name in `filters` would otherwise sync that table unfiltered.
         unknown = set(self.config.get("filters") or {}) - {s.name for s in streams}
         if unknown:
@@ -259,13 +283,41 @@ class TapDirectus(OneLineFatalErrorsMixin, ValidatedConfigMixin, RedactedLogsMix
         return tables
 
     def table_info(self, name: str) -> TableInfo:
+        if name in self._table_infos:
+            return self._table_infos[name]
         body = self.client.get(f"/tables/{name}", what=f"table `{name}`")
         data = body.get("data") or {}
         columns = columns_of(data)
         if columns is None:
             listing = self.client.get(f"/tables/{name}/columns", what=f"table `{name}`")
             columns = listing.get("data") or []
-        return TableInfo.from_api(name, data, columns)
+        info = self._table_infos[name] = TableInfo.from_api(name, data, columns)
+        return info
+
+    @cached_property
+    def _table_infos(self) -> dict[str, TableInfo]:
+        return {}
+
+    def _related_tables(self, table: TableInfo) -> dict[str, TableInfo]:
+        """The tables MANYTOONE columns point at, to type their nested rows (one read each)."""
+        if not self.config.get("keep_nested_relations"):
+            return {}
+        related: dict[str, TableInfo] = {}
+        for column in table.columns:
+            name = column.related_table
+            if column.is_many_to_one and name and name not in related:
+                try:
+                    related[name] = self.table_info(name)
+                except (FatalAPIError, ValueError) as exc:
+                    LOGGER.warning(
+                        "Table %s, column %s: related table %s could not be read (%s); its "
+                        "nested rows are emitted untyped.",
+                        table.name,
+                        column.name,
+                        name,
+                        exc,
+                    )
+        return related
 
     def _table_filters(self, name: str) -> dict[str, Any]:
         return dict((self.config.get("filters") or {}).get(name) or {})
@@ -276,6 +328,8 @@ class TapDirectus(OneLineFatalErrorsMixin, ValidatedConfigMixin, RedactedLogsMix
             keep_nested_relations=bool(self.config.get("keep_nested_relations")),
             alias_columns=str(self.config.get("alias_columns") or "skip"),
             emit_soft_deletes=bool(self.config.get("emit_soft_deletes")),
+            related=self._related_tables(table),
+            detect_hard_deletes=bool(self.config.get("detect_hard_deletes")),
         )
         if SOFT_DELETE_FIELD in schema["properties"] and table.status_column:
             schema["properties"][SOFT_DELETE_FIELD]["description"] = soft_delete_description(
@@ -283,7 +337,7 @@ class TapDirectus(OneLineFatalErrorsMixin, ValidatedConfigMixin, RedactedLogsMix
             )
         user_filters = self._table_filters(table.name)
         check_filter_columns(table, user_filters)
-        return DirectusTableStream(
+        stream = DirectusTableStream(
             self,
             name=table.name,
             schema=schema,
@@ -292,6 +346,10 @@ class TapDirectus(OneLineFatalErrorsMixin, ValidatedConfigMixin, RedactedLogsMix
             status_column=table.status_column,
             user_filters=user_filters,
         )
+        stream.nested_secrets = bool(self.config.get("keep_nested_relations")) and any(
+            c.is_many_to_one and c.related_table in SECRET_COLUMNS for c in table.columns
+        )
+        return stream
 
     def _streams_from_catalog(self) -> list[DirectusTableStream]:
         """Streams from the given catalog, without asking Directus for its schema again."""
@@ -305,7 +363,11 @@ class TapDirectus(OneLineFatalErrorsMixin, ValidatedConfigMixin, RedactedLogsMix
             valid = list(metadata.valid_replication_keys or [])
             replication_key = entry.replication_key or metadata.replication_key
             replication_key = replication_key or (valid[0] if valid else None)
-            schema = entry.schema.to_dict()
+            schema = without_secrets(entry.tap_stream_id, entry.schema.to_dict())
+            if self.config.get("detect_hard_deletes"):
+                schema.setdefault("properties", {}).setdefault(
+                    SOFT_DELETE_FIELD, {"type": ["string", "null"], "format": "date-time"}
+                )
             user_filters = self._table_filters(entry.tap_stream_id)
             columns = set(schema.get("properties", {}))
             unknown = [c for c in user_filters if c not in columns]
@@ -328,6 +390,14 @@ class TapDirectus(OneLineFatalErrorsMixin, ValidatedConfigMixin, RedactedLogsMix
         return streams
 
 
+def without_secrets(table: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """A catalog's schema with credential columns removed (a catalog from an older version)."""
+    properties = schema.get("properties", {})
+    for name in secret_columns(table):
+        properties.pop(name, None)
+    return schema
+
+
 def _setting(config: Any, name: str, default: Any) -> Any:
     value = config.get(name)
     return default if value is None else value
@@ -348,6 +418,19 @@ def filter_errors(filters: Any) -> list[str]:
             if not isinstance(ops, dict):
                 if isinstance(ops, list):
                     errors.append(f"filters.{table}.{column}: give {{operator: value}}.")
+                continue
+            if str(ops.get("logical", "and")).lower() == "or":
+                errors.append(
+                    f"filters.{table}.{column}.logical: `or` is refused: Directus 6 chains it "
+                    "flat with SQL precedence (a OR b AND <the tap's paging bounds>), which "
+                    "returns wrong rows; use one `in` list, or filter downstream."
+                )
+                continue
+            if len([op for op in ops if op != "logical"]) > 1:
+                errors.append(
+                    f"filters.{table}.{column}: one operator per column (Directus 6 applies "
+                    "only the first and ignores the rest); use `between` for a range."
+                )
                 continue
             for op, value in ops.items():
                 if op not in FILTER_OPERATORS:

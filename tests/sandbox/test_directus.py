@@ -143,7 +143,8 @@ def _or_query() -> list[tuple[str, str]]:
     ]
 
 
-def test_logical_or_groups_per_column_by_default(real: SandboxServer) -> None:
+def test_logical_or_groups_per_column_with_the_column_switch(serve: Serve) -> None:
+    real = serve(DirectusEmulator(size=30, or_grouping="column"))  # the docs' reading
     want = {1, 2, -3, -4}
     expected = [
         r["id"]
@@ -524,7 +525,9 @@ def test_unknown_endpoint_in_docs_mode_is_json(docs_sandbox: SandboxServer) -> N
 
 
 # ---------------------------------------------------------------------------------- changes
-def test_update_rows_bumps_the_update_column(real: SandboxServer) -> None:
+def test_update_rows_bumps_the_update_column(serve: Serve) -> None:
+    # Update times served as stored (no user zone), to compare them with the raw rows.
+    real = serve(DirectusEmulator(size=30, user_timezone=None))
     emulator = real.emulator
     assert isinstance(emulator, DirectusEmulator)
     before = {r["id"]: dict(r) for r in raw(emulator)}
@@ -635,3 +638,94 @@ def test_added_integer_column_holds_integers(type_: str) -> None:
     emulator = DirectusEmulator(size=3)
     emulator.add_column("projects", "drift_n", type_)
     assert all(isinstance(r["drift_n"], int) for r in emulator.tables["projects"].rows.values())
+
+
+# ------------------------------------------------------ what a genuine 6.4.9 showed (issue 14)
+def test_update_and_create_columns_in_the_users_zone_by_default(serve: Serve) -> None:
+    server = serve(DirectusEmulator(size=5))
+    emulator = server.emulator
+    assert isinstance(emulator, DirectusEmulator)
+    assert emulator.user_timezone == "America/New_York"
+    stored = emulator.tables["clients"].rows[1]
+    served = rows(server, "clients", {"preview": 1, "depth": 0, "filters[id][eq]": "1"})[0]
+    assert stored["created_on"] == "2024-03-01 08:00:00"
+    assert served["created_on"] == "2024-03-01T03:00:00-05:00"
+    assert served["updated_on"] == "2024-03-01T03:00:00-05:00"
+    summer = emulator.tables["projects"].rows[1]
+    summer["modified"] = "2025-07-01 12:00:00"
+    served = rows(server, "projects", {"preview": 1, "depth": 0, "filters[id][eq]": "1"})[0]
+    assert served["modified"] == "2025-07-01T08:00:00-04:00"
+    assert served["start_date"] == summer["start_date"]  # a DATE: as stored
+
+
+@pytest.mark.parametrize("zone", [None, "UTC"])
+def test_user_timezone_switch(serve: Serve, zone: str | None) -> None:
+    server = serve(DirectusEmulator(size=3, user_timezone=zone))
+    served = rows(server, "clients", {"preview": 1, "filters[id][eq]": "1"})[0]
+    assert served["created_on"] == ("2024-03-01T08:00:00+00:00" if zone else "2024-03-01 08:00:00")
+
+
+def test_docs_mode_serves_update_columns_as_stored(docs_sandbox: SandboxServer) -> None:
+    served = rows(docs_sandbox, "clients", {"preview": 1, "filters[id][eq]": "1"})[0]
+    assert served["created_on"] == "2024-03-01 08:00:00"
+
+
+def test_filter_value_with_an_offset_is_cut_not_applied(real: SandboxServer) -> None:
+    # As MySQL does: `2024-03-01T08:20:00-05:00` compares as `2024-03-01 08:20:00`.
+    expected = [r["id"] for r in raw(real.emulator) if r["modified"] >= "2024-03-01 08:20:00"]  # type: ignore[arg-type]
+    got = all_ids(real, **{"filters[modified][gte]": "2024-03-01T08:20:00-05:00"})
+    assert got == expected
+
+
+def test_logical_or_is_flat_sql_precedence_by_default(real: SandboxServer) -> None:
+    expected = [
+        r["id"]
+        for r in raw(real.emulator)  # type: ignore[arg-type]
+        if (r["is_public"] == 1 and r["priority"] in (1, 2)) or r["priority"] in (-3, -4)
+    ]
+    assert [r["id"] for r in rows(real, params=_or_query())] == expected
+
+
+def test_path_outside_the_api_redirects_to_the_login_page(real: SandboxServer) -> None:
+    url = f"{real.url}/admin{API}/tables"
+    response = requests.get(url, timeout=10, allow_redirects=False)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login.php?redirect=admin/api/1.1/tables"
+    followed = requests.get(url, timeout=10)
+    assert followed.status_code == 200
+    assert followed.text.startswith("<!doctype html>")
+
+
+@pytest.mark.parametrize("emulator_kwargs", [{"wrong_path_redirects": False}, {"mode": "docs"}])
+def test_path_outside_the_api_without_redirects(serve: Serve, emulator_kwargs: dict) -> None:
+    server = serve(DirectusEmulator(size=3, **emulator_kwargs))
+    response = requests.get(f"{server.url}/admin{API}/tables", timeout=10, allow_redirects=False)
+    assert response.status_code == 404
+
+
+def test_users_rows_carry_credentials_by_default(real: SandboxServer) -> None:
+    emulator = real.emulator
+    assert isinstance(emulator, DirectusEmulator)
+    users = rows(real, "directus_users", {"preview": 1, "depth": 0})
+    assert users[0]["token"] == emulator.token
+    assert {"token", "access_token", "reset_token", "invite_token"} <= set(users[0])
+    columns = [c["column_name"] for c in get(real, "/tables/directus_users/columns").json()["data"]]
+    assert "token" in columns
+
+
+def test_user_secrets_switch(serve: Serve) -> None:
+    server = serve(DirectusEmulator(size=3, user_secrets=False))
+    users = rows(server, "directus_users", {"preview": 1, "depth": 0})
+    assert not {"token", "access_token", "reset_token"} & set(users[0])
+
+
+@pytest.mark.parametrize(("switch", "served"), [(None, 0), (False, None)])
+def test_null_float_is_served_as_zero_by_default(
+    serve: Serve, switch: bool | None, served: int | None
+) -> None:
+    emulator = DirectusEmulator(size=3, null_float_as_zero=switch)
+    emulator.tables["projects"].rows[1].update(hours=None, rate=None)
+    server = serve(emulator)
+    row = rows(server, "projects", {"preview": 1, "filters[id][eq]": "1"})[0]
+    assert row["hours"] == served  # FLOAT
+    assert row["rate"] is None  # DOUBLE: null either way
