@@ -1,8 +1,9 @@
 """Sinks: one for streams mapped to a Dokus resource, one that skips unmapped streams.
 
-DokusSink hands each record to a worker lane and counts it as pending; singer-sdk calls
-`process_batch` from `drain_all` before it emits state, and that waits for every pending
-record to be written or dead-lettered. So state never moves past a record still in flight.
+DokusSink hands each record to a worker lane and counts it as pending. The target's state gate
+numbers each record and lets a STATE out once every record before it is written or
+dead-lettered; `process_batch` (singer-sdk's drain) waits for every pending record. So state
+moves as data lands, and never past a record still in flight or failed.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class DokusSink(Sink):
         key_properties: Sequence[str] | None,
     ) -> None:
         self.run = target.run
+        self.state_gate = target.state_gate
         self.resource_name = target.resource_for(stream_name) or ""
         self._pending: list[Future[Any]] = []
         super().__init__(target, stream_name, schema, key_properties)
@@ -55,9 +57,15 @@ class DokusSink(Sink):
         clean = {k: v for k, v in record.items() if not k.startswith("_sdc_")}
         payload, key = self.upserter.prepare(clean)
         lane = self.upserter.lane_key(clean, key)
-        self._pending.append(
-            self.run.lanes.submit(lane, lambda: self._write(clean, payload, key, deleted_at))
-        )
+        number = self.state_gate.record_read()
+        future = self.run.lanes.submit(lane, lambda: self._write(clean, payload, key, deleted_at))
+        future.add_done_callback(lambda done: self._finished(number, done))
+        self._pending.append(future)
+
+    def _finished(self, number: int, future: Future[Any]) -> None:
+        """A written or dead-lettered record lets state pass it; a failed one never does."""
+        if not future.cancelled() and future.exception() is None:
+            self.state_gate.record_done(number)
 
     def _write(
         self, record: dict[str, Any], payload: dict[str, Any], key: Any, deleted_at: Any

@@ -15,6 +15,7 @@ from target_dokus.errors import BAD_INPUT_ERRORS, DokusRunError, bad_input_messa
 from target_dokus.run import DokusRun
 from target_dokus.settings import CONFIG_SCHEMA, config_problems, resource_problem
 from target_dokus.sinks import DokusSink, IgnoredStreamSink
+from target_dokus.state_gate import StateGate
 
 
 class TargetDokus(OneLineFatalErrorsMixin, ValidatedConfigMixin, Target):
@@ -28,7 +29,18 @@ class TargetDokus(OneLineFatalErrorsMixin, ValidatedConfigMixin, Target):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._run: DokusRun | None = None
         self._skipped_streams: set[str] = set()
+        self.state_gate = StateGate(self._write_state_message)
         super().__init__(*args, **kwargs)
+
+    def _process_state_message(self, message_dict: dict) -> None:
+        """Hand the state to the gate: out as soon as the records before it are handled.
+
+        singer-sdk would only keep it for the next full drain (end of input, SIGTERM, or
+        every five minutes); the gate is the only one that emits state.
+        """
+        self._assert_line_requires(message_dict, requires={"value"})
+        if message_dict["value"]:
+            self.state_gate.state_read(message_dict["value"])
 
     def note_skipped_stream(self, stream_name: str) -> bool:
         """True the first time a stream is skipped, so it gets exactly one log line."""
@@ -62,7 +74,7 @@ class TargetDokus(OneLineFatalErrorsMixin, ValidatedConfigMixin, Target):
         return DokusSink if self.resource_for(stream_name) else IgnoredStreamSink
 
     def process_endofpipe(self) -> None:
-        """Drain (state goes out only now), summarise, and fail if anything was dead-lettered."""
+        """Drain (the last states go out), summarise, and fail if anything was dead-lettered."""
         try:
             super().process_endofpipe()
         finally:
