@@ -246,6 +246,18 @@ class DirectoEmulator(Emulator):
             except (TypeError, ValueError):
                 return Response.json({"error": "updates/deletes/inserts must be integers"}, 400)
             return Response.json(self.change(resource=resource, **counts))
+        if action == "edit":
+            try:
+                record = self.store.edit(
+                    str(payload.get("resource")),
+                    dict(payload.get("key") or {}),
+                    set_fields=payload.get("set"),
+                    drop_fields=list(payload.get("drop") or []),
+                    add_rows=payload.get("add_rows"),
+                )
+            except KeyError as exc:
+                return Response.json({"error": str(exc).strip('"')}, status=404)
+            return Response.json({"record": record, "version": self.store.version})
         if action == "serve_ts":
             self.serve_ts = bool(payload.get("enabled", True))
             return Response.json({"serve_ts": self.serve_ts})

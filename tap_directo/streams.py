@@ -21,6 +21,7 @@ from singer_sdk.streams import Stream
 
 from tap_directo.bookmarks import ResponseMark, SyncBookmark, format_ts
 from tap_directo.client import DirectoStream
+from tap_directo.customer_fields import DOCUMENT_RESOURCES, CustomerLookup, chosen_fields
 from tap_directo.filters import build_filter_params
 from tap_directo.resources import RESOURCES_BY_NAME, Resource
 from tap_directo.schemas import line_properties
@@ -158,6 +159,16 @@ class ResourceStream(DirectoStream):
             yield self._fill_missing_keys(record)
 
     @cached_property
+    def _customer_lookup(self) -> CustomerLookup | None:
+        """`document_customer_fields` on orders and invoices (customer_fields.py)."""
+        fields = chosen_fields(self.config)
+        if not fields or self.name not in DOCUMENT_RESOURCES:
+            return None
+        return CustomerLookup(
+            fields, lambda: self.fetch(RESOURCES_BY_NAME["customers"], [], _ignore)
+        )
+
+    @cached_property
     def _unknown(self) -> UnknownFieldLog:  # from the catalog's schema when one was given
         return UnknownFieldLog(self, self.effective_schema.get("properties", {}))
 
@@ -178,6 +189,8 @@ class ResourceStream(DirectoStream):
             return row
         if None in row.values():  # JSON null = missing, as XML can only say (the doc allows both)
             row = {k: v for k, v in row.items() if v is not None}
+        if self._customer_lookup is not None:
+            self._customer_lookup.add_to(row)
         self._unknown.check(row)
         lines = row.get("rows")
         for n, line in enumerate(lines if isinstance(lines, list) else ()):

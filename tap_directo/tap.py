@@ -22,6 +22,7 @@ from connector_common.redaction import redact, secret_values
 from connector_common.retry import RetryWaits, is_retryable_status, response_of
 from tap_directo.bookmarks import readable_state
 from tap_directo.client import describe_failure
+from tap_directo.customer_fields import DOCUMENT_RESOURCES, document_properties, setting_errors
 from tap_directo.filters import filter_errors
 from tap_directo.inference import Sample, sample_resource
 from tap_directo.parsing import ResponseBodyError
@@ -130,6 +131,14 @@ class TapDirecto(OneLineFatalErrorsMixin, ValidatedConfigMixin, Tap):
             description="When records carry no `ts`, the bookmark is the request time minus "
             "this safety overlap.",
         ),
+        th.Property(
+            "document_customer_fields",
+            th.ArrayType(th.StringType),
+            default=[],
+            description="Customer fields copied onto each order and invoice as "
+            'customer_<field> (e.g. ["email", "vat_number"]), read with one /customers '
+            "request per run: lets a target find the document's customer by a value it holds.",
+        ),
     ).to_dict()
 
     # -- validation ------------------------------------------------------------------------
@@ -159,6 +168,7 @@ class TapDirecto(OneLineFatalErrorsMixin, ValidatedConfigMixin, Tap):
         # row_* fields filter orders/invoices (whole documents); line streams make no requests
         types = {r.name: {**field_types(r), **ROW_FIELDS} for r in RESOURCES}
         errors += filter_errors(config.get("filters"), types)
+        errors += setting_errors(config)
         return errors
 
     def load_state(self, state: dict) -> None:
@@ -253,6 +263,8 @@ class TapDirecto(OneLineFatalErrorsMixin, ValidatedConfigMixin, Tap):
                 extra_row_fields=sample.row_fields,
                 datafield_codes=sample.datafield_codes,
             )
+            if resource.name in DOCUMENT_RESOURCES:
+                schema["properties"].update(document_properties(self.config))
             streams.append(STREAM_CLASSES[resource.name](self, schema))
             if resource.rows_stream:
                 rows = rows_schema(resource, sample.row_fields)
