@@ -75,6 +75,8 @@ class TargetDokus(OneLineFatalErrorsMixin, ValidatedConfigMixin, Target):
 
     def process_endofpipe(self) -> None:
         """Drain (the last states go out), summarise, and fail if anything was dead-lettered."""
+        if self._run is not None:
+            self._run.input_ended = True  # references still unresolved now are refused
         try:
             super().process_endofpipe()
         finally:
