@@ -126,6 +126,15 @@ def bookmark_moment(value: object) -> datetime | None:
     return parse_ts(value)
 
 
+def unwrapped_state(state: object) -> dict:
+    """The Singer state inside a Meltano state file or a STATE message, else `state` itself."""
+    if isinstance(state, dict) and "bookmarks" not in state:
+        for wrapper in ("singer_state", "value"):
+            if isinstance(state.get(wrapper), dict):
+                return unwrapped_state(state[wrapper])
+    return state if isinstance(state, dict) else {}
+
+
 def readable_state(state: object, ts_streams: Collection[str]) -> tuple[dict, list[str]]:
     """`state` with every `ts` bookmark in today's form, and one line per part left out.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 from singer_sdk import Target
@@ -9,8 +10,9 @@ from singer_sdk.sinks import Sink
 
 from connector_common import DISTRIBUTION_NAME
 from connector_common.config_errors import ValidatedConfigMixin
-from connector_common.fatal_errors import OneLineFatalErrorsMixin
-from connector_common.redaction import secret_values
+from connector_common.fatal_errors import OneLineFatalErrorsMixin, default_fatal_message
+from connector_common.log_redaction import RedactedLogsMixin
+from connector_common.redaction import basic_auth_value, secret_values
 from target_dokus.errors import BAD_INPUT_ERRORS, DokusRunError, bad_input_message
 from target_dokus.run import DokusRun
 from target_dokus.settings import CONFIG_SCHEMA, config_problems, resource_problem
@@ -18,7 +20,7 @@ from target_dokus.sinks import DokusSink, IgnoredStreamSink
 from target_dokus.state_gate import StateGate
 
 
-class TargetDokus(OneLineFatalErrorsMixin, ValidatedConfigMixin, Target):
+class TargetDokus(OneLineFatalErrorsMixin, ValidatedConfigMixin, RedactedLogsMixin, Target):
     """Singer target for the Dokus invoicing API (https://SUBDOMAIN.dokus.no)."""
 
     name = "target-dokus"
@@ -51,12 +53,19 @@ class TargetDokus(OneLineFatalErrorsMixin, ValidatedConfigMixin, Target):
     def config_checks(self) -> list[str]:
         return config_problems(self.config)
 
+    @cached_property
+    def secrets(self) -> list[str]:
+        """The password, and the basic-auth value it is sent in (a server may quote it)."""
+        secrets = secret_values(dict(self.config), self.config_jsonschema)
+        if self.config.get("password"):
+            secrets.append(basic_auth_value(self.config.get("email"), self.config["password"]))
+        return secrets
+
     @property
     def run(self) -> DokusRun:
         """Created on the first mapped stream, so --about and skipped streams open nothing."""
         if self._run is None:
-            secrets = secret_values(dict(self.config), self.config_jsonschema)
-            self._run = DokusRun(self.config, self.logger, secrets)
+            self._run = DokusRun(self.config, self.logger, self.secrets)
         return self._run
 
     def resource_for(self, stream_name: str) -> str | None:
@@ -99,7 +108,7 @@ class TargetDokus(OneLineFatalErrorsMixin, ValidatedConfigMixin, Target):
             return str(exc)
         if isinstance(exc, BAD_INPUT_ERRORS):
             return bad_input_message(exc)
-        return None
+        return default_fatal_message(exc)
 
 
 if __name__ == "__main__":
