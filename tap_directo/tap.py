@@ -23,7 +23,8 @@ from connector_common.retry import RetryWaits, is_retryable_status, response_of
 from tap_directo.bookmarks import readable_state
 from tap_directo.client import describe_failure
 from tap_directo.filters import filter_errors
-from tap_directo.inference import Sample, sample_resource
+from tap_directo.inference import SAMPLE_RECORDS, Sample, sample_resource
+from tap_directo.keys import primary_keys_errors, primary_keys_for
 from tap_directo.parsing import ResponseBodyError
 from tap_directo.resources import (
     RESOURCES,
@@ -124,6 +125,14 @@ class TapDirecto(OneLineFatalErrorsMixin, ValidatedConfigMixin, Tap):
             "the primary key and `_sdc_deleted_at`.",
         ),
         th.Property(
+            "primary_keys",
+            th.ObjectType(additional_properties=True),
+            description="Per-stream primary key instead of ours, for companies whose records "
+            'carry other key fields, e.g. {"allocations": ["code"], "stocklevels": '
+            '["item_code", "warehouse", "location"]}. Discovery, the line streams and '
+            "deletions use it.",
+        ),
+        th.Property(
             "bookmark_overlap_seconds",
             th.IntegerType,
             default=300,
@@ -159,6 +168,7 @@ class TapDirecto(OneLineFatalErrorsMixin, ValidatedConfigMixin, Tap):
         # row_* fields filter orders/invoices (whole documents); line streams make no requests
         types = {r.name: {**field_types(r), **ROW_FIELDS} for r in RESOURCES}
         errors += filter_errors(config.get("filters"), types)
+        errors += primary_keys_errors(config.get("primary_keys"))
         return errors
 
     def load_state(self, state: dict) -> None:
@@ -197,7 +207,11 @@ class TapDirecto(OneLineFatalErrorsMixin, ValidatedConfigMixin, Tap):
         return found
 
     def _sample_with_retries(
-        self, session: requests.Session, url: str, resource: Resource
+        self,
+        session: requests.Session,
+        url: str,
+        resource: Resource,
+        max_records: int | None = SAMPLE_RECORDS,
     ) -> Sample | None:
         """One sample, retried like any request; None (documented fields only) on failure."""
         waits = RetryWaits(base=self.retry_base_seconds)
@@ -210,6 +224,7 @@ class TapDirecto(OneLineFatalErrorsMixin, ValidatedConfigMixin, Tap):
                     resource,
                     timeout=float(self.config.get("timeout", 300)),
                     before_request=self.rate_limiter.acquire,
+                    max_records=max_records,
                 )
             except (requests.RequestException, ResponseBodyError) as exc:
                 status = getattr(response_of(exc), "status_code", None)
@@ -245,8 +260,10 @@ class TapDirecto(OneLineFatalErrorsMixin, ValidatedConfigMixin, Tap):
         emit_deleted = bool(self.config.get("emit_deleted_records"))
         for resource in RESOURCES:
             sample = self.samples.get(resource.name) or Sample()
+            keys = primary_keys_for(resource, self.config.get("primary_keys"))
             schema = resource_schema(
                 resource,
+                keys=keys,
                 datafields_as_object=as_object,
                 emit_deleted_records=emit_deleted,
                 extra_fields=sample.fields,
@@ -255,7 +272,7 @@ class TapDirecto(OneLineFatalErrorsMixin, ValidatedConfigMixin, Tap):
             )
             streams.append(STREAM_CLASSES[resource.name](self, schema))
             if resource.rows_stream:
-                rows = rows_schema(resource, sample.row_fields)
+                rows = rows_schema(resource, sample.row_fields, parent_keys=keys)
                 streams.append(STREAM_CLASSES[resource.rows_stream](self, rows))
         return streams
 
