@@ -31,7 +31,7 @@ from sandbox.directo_data import DirectoStore
 from sandbox.directo_filters import FilterError, matches_all, parse_conditions
 from sandbox.directo_render import render_json, render_xml
 from sandbox.directo_resources import RESOURCES
-from sandbox.directo_typing import ServedTyping
+from sandbox.directo_typing import ServedKeys, ServedTyping
 
 PREFIX = "/apidirect"
 FULL_KEY = "sandbox-directo-full-key"
@@ -109,6 +109,7 @@ class DirectoEmulator(Emulator):
         keys: dict[str, KeyAccess] | None = None,
         clock: Callable[[], float] = time.time,
         typing: ServedTyping | None = None,
+        served_keys: ServedKeys | None = None,
         rate_limit_burst: int | None = None,
     ) -> None:
         super().__init__()
@@ -122,6 +123,7 @@ class DirectoEmulator(Emulator):
         self.name_search = name_search
         self.keys = dict(DEFAULT_KEYS if keys is None else keys)
         self.typing = typing or ServedTyping()
+        self.served_keys = served_keys or ServedKeys()
         self.set_rate_limit(rate_limit_per_minute, rate_limit_window, rate_limit_burst)
         self.cache_bodies = cache_bodies
         self._cache_dir: str | None = None
@@ -198,6 +200,8 @@ class DirectoEmulator(Emulator):
         records = self.store.records(name)
         if conditions:
             records = (r for r in records if matches_all(r, conditions))
+        if not self.served_keys.as_stored:
+            records = (self.served_keys.served(name, r) for r in records)
         if not self.typing.as_stored:
             records = map(self.typing.served, records)
         resource = RESOURCES[name]
@@ -209,6 +213,7 @@ class DirectoEmulator(Emulator):
         if not self.cache_bodies:
             return chunks
         key = (name, xml, tuple(query), self.store.version, self.serve_ts, self.typing)
+        key += (self.served_keys,)
         return self._cached(key, chunks)
 
     def _cached(self, key: tuple, chunks: Iterator[bytes]) -> Iterator[bytes]:

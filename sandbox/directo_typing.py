@@ -72,3 +72,35 @@ class ServedTyping:
                 lines.append({k: convert[k](v) if k in convert else v for k, v in line.items()})
             out["rows"] = lines
         return {k: convert[k](v) if k in convert else v for k, v in out.items()}
+
+
+@dataclass(frozen=True)
+class ServedKeys:
+    """Which key fields the records carry, where the doc names no key.
+
+    `allocation_key`: "number" (our reading) or "code" (allocations carry `code`, no `number`;
+    their deletions name `code` too). `stock_deletions`: "full" (a stock-level deletion names
+    every field our key could use) or "item_warehouse" (only `item_code` and `warehouse`).
+    """
+
+    allocation_key: str = "number"
+    stock_deletions: str = "full"
+
+    def __post_init__(self) -> None:
+        if self.allocation_key not in ("number", "code"):
+            raise ValueError("allocation_key must be 'number' or 'code'")
+        if self.stock_deletions not in ("full", "item_warehouse"):
+            raise ValueError("stock_deletions must be 'full' or 'item_warehouse'")
+
+    @property
+    def as_stored(self) -> bool:
+        return self == ServedKeys()
+
+    def served(self, resource: str, record: dict[str, Any]) -> dict[str, Any]:
+        kind = record.get("resource_type") if resource == "deleted" else resource
+        if kind == "allocations" and self.allocation_key == "code" and "number" in record:
+            record = {("code" if k == "number" else k): v for k, v in record.items()}
+        if resource == "deleted" and kind == "stocklevels" and self.stock_deletions != "full":
+            finer = ("location", "batch_number", "serial_number")
+            record = {k: v for k, v in record.items() if k not in finer}
+        return record

@@ -28,8 +28,10 @@ class MissingKeyError(FatalAPIError):
 
 def primary_keys_for(resource: Resource, overrides: Mapping[str, Any] | None) -> list[str]:
     """The primary key of `resource`: the `primary_keys` override, else the default."""
-    chosen = (overrides or {}).get(resource.name)
-    return [str(k) for k in chosen] if chosen else list(resource.keys)
+    chosen = overrides.get(resource.name) if isinstance(overrides, Mapping) else None
+    if isinstance(chosen, list) and chosen:  # anything else is refused by the config check
+        return [str(k) for k in chosen]
+    return list(resource.keys)
 
 
 def primary_keys_errors(overrides: Any) -> list[str]:

@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import requests
 from singer_sdk.helpers.conform import TypeConformanceLevel
+from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE
 from singer_sdk.streams import Stream
 
-from tap_directo.bookmarks import ResponseMark, SyncBookmark, format_ts
+from tap_directo.bookmarks import ResponseMark, SyncBookmark, format_ts, parse_ts
 from tap_directo.client import DirectoStream
 from tap_directo.conform import ExtraFieldTypes, FieldOrder, FieldTypes, RecordTypes
 from tap_directo.filters import build_filter_params, encode_query
@@ -203,7 +204,10 @@ class ResourceStream(DirectoStream):
         return requests
 
     def get_records(self, context: Context | None) -> Iterator[dict[str, Any]]:
-        start = self.get_starting_timestamp(context)
+        if self.replication_method == REPLICATION_FULL_TABLE:  # forced in the catalog
+            start = parse_ts(self.config.get("start_date"))  # the whole table, no bookmark
+        else:
+            start = self.get_starting_timestamp(context)
         bookmark = SyncBookmark(start, float(self.config.get("bookmark_overlap_seconds", 300)))
         for params in self.request_params(start):
             yield from self.fetch(self.resource, params, bookmark.completed)
