@@ -27,7 +27,8 @@ from tap_directo.bookmarks import bookmark_moment, readable_state, unwrapped_sta
 from tap_directo.client import describe_failure
 from tap_directo.customer_fields import DOCUMENT_RESOURCES, document_properties, setting_errors
 from tap_directo.filters import filter_errors
-from tap_directo.inference import Sample, sample_resource
+from tap_directo.inference import SAMPLE_RECORDS, Sample, sample_resource
+from tap_directo.keys import primary_keys_errors, primary_keys_for
 from tap_directo.parsing import ResponseBodyError
 from tap_directo.resources import (
     RESOURCES,
@@ -128,6 +129,14 @@ class TapDirecto(OneLineFatalErrorsMixin, ValidatedConfigMixin, RedactedLogsMixi
             "the primary key and `_sdc_deleted_at`.",
         ),
         th.Property(
+            "primary_keys",
+            th.ObjectType(additional_properties=True),
+            description="Per-stream primary key instead of ours, for companies whose records "
+            'carry other key fields, e.g. {"allocations": ["code"], "stocklevels": '
+            '["item_code", "warehouse", "location"]}. Discovery, the line streams and '
+            "deletions use it.",
+        ),
+        th.Property(
             "bookmark_overlap_seconds",
             th.IntegerType,
             default=300,
@@ -172,6 +181,7 @@ class TapDirecto(OneLineFatalErrorsMixin, ValidatedConfigMixin, RedactedLogsMixi
         types = {r.name: {**field_types(r), **ROW_FIELDS} for r in RESOURCES}
         errors += filter_errors(config.get("filters"), types)
         errors += setting_errors(config)
+        errors += primary_keys_errors(config.get("primary_keys"))
         return errors
 
     @classmethod
@@ -222,7 +232,11 @@ class TapDirecto(OneLineFatalErrorsMixin, ValidatedConfigMixin, RedactedLogsMixi
         return found
 
     def _sample_with_retries(
-        self, session: requests.Session, url: str, resource: Resource
+        self,
+        session: requests.Session,
+        url: str,
+        resource: Resource,
+        max_records: int | None = SAMPLE_RECORDS,
     ) -> Sample | None:
         """One sample, retried like any request; None (documented fields only) on failure."""
         waits = RetryWaits(base=self.retry_base_seconds)
@@ -235,6 +249,7 @@ class TapDirecto(OneLineFatalErrorsMixin, ValidatedConfigMixin, RedactedLogsMixi
                     resource,
                     timeout=float(self.config.get("timeout", 300)),
                     before_request=self.rate_limiter.acquire,
+                    max_records=max_records,
                 )
             except (requests.RequestException, ResponseBodyError) as exc:
                 status = getattr(response_of(exc), "status_code", None)
@@ -275,8 +290,10 @@ class TapDirecto(OneLineFatalErrorsMixin, ValidatedConfigMixin, RedactedLogsMixi
         emit_deleted = bool(self.config.get("emit_deleted_records"))
         for resource in RESOURCES:
             sample = self.samples.get(resource.name) or Sample()
+            keys = primary_keys_for(resource, self.config.get("primary_keys"))
             schema = resource_schema(
                 resource,
+                keys=keys,
                 datafields_as_object=as_object,
                 emit_deleted_records=emit_deleted,
                 extra_fields=sample.fields,
@@ -287,7 +304,7 @@ class TapDirecto(OneLineFatalErrorsMixin, ValidatedConfigMixin, RedactedLogsMixi
                 schema["properties"].update(document_properties(self.config))
             streams.append(STREAM_CLASSES[resource.name](self, schema))
             if resource.rows_stream:
-                rows = rows_schema(resource, sample.row_fields)
+                rows = rows_schema(resource, sample.row_fields, parent_keys=keys)
                 streams.append(STREAM_CLASSES[resource.rows_stream](self, rows))
         return streams
 
