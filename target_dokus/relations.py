@@ -153,8 +153,11 @@ class ReferenceQueue:
         submit: Submit,
         lane_of: Callable[[dict[str, Any]], Hashable],
         settle: Callable[[Iterable[str]], None],
+        *,
+        dry_run: bool = False,
     ) -> None:
         self.resolver = resolver
+        self.dry_run = dry_run  # related records "would be created": nothing to refuse
         self._submit = submit
         self._lane_of = lane_of
         self._settle = settle
@@ -184,6 +187,9 @@ class ReferenceQueue:
         except Unresolved as exc:
             if not (exc.final or final):
                 return False
+            if self.dry_run and not exc.final:  # a dry run created nothing it could find
+                self._submit(record, None, number, None)
+                return True
             self._submit(record, None, number, exc.reason)
             return True
         self._submit(resolved, None, number, None)

@@ -58,7 +58,11 @@ class DokusSink(Sink):
         resolver = self.run.resolver(self.resource_name)
         if resolver is not None:  # references by natural key wait for their record
             self.references = ReferenceQueue(
-                resolver, self._submit, self._lane_of, self.run.settle
+                resolver,
+                self._submit,
+                self._lane_of,
+                self.run.settle,
+                dry_run=bool(self.run.config.get("dry_run")),
             )
 
     def process_record(self, record: dict, context: dict) -> None:

@@ -335,3 +335,17 @@ def test_a_bad_reference_setting_is_one_line(
     assert result.returncode == 1
     assert expected in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_dry_run_writes_nothing_and_refuses_no_invoice_for_a_customer_it_would_create(
+    dokus: SandboxServer, tmp_path: Path
+) -> None:
+    emulator = emulator_of(dokus)
+    cfg = config(dokus, tmp_path, dry_run=True)
+    messages = customers({"email": "j@example.no", "name": "J AS"}) + invoices(
+        invoice("5000020", "j@example.no", ("Kaffe", 10, 1))
+    )
+    result = run_target(cfg, messages)
+    assert result.error is None
+    assert writes(emulator) == []
+    assert dead_letters(cfg) == []
