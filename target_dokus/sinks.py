@@ -15,6 +15,7 @@ from singer_sdk.sinks import Sink
 
 from target_dokus.errors import DokusRecordError, DokusRunError
 from target_dokus.invoice_lines import typed_schema
+from target_dokus.record_checks import RecordChecker, SchemaViolation
 from target_dokus.relations import ReferenceQueue
 from target_dokus.resources import DELETED_AT, RESOURCES
 
@@ -36,6 +37,8 @@ class DokusSink(Sink):
     ) -> None:
         self.run = target.run
         self.state_gate = target.state_gate
+        self.input_line = target.input_line
+        self._checker: RecordChecker | None = None
         self.resource_name = target.resource_for(stream_name) or ""
         self._pending: list[Future[Any]] = []
         self.references: ReferenceQueue | None = None
@@ -65,8 +68,30 @@ class DokusSink(Sink):
                 dry_run=bool(self.run.config.get("dry_run")),
             )
 
+    def get_validator(self) -> RecordChecker | None:
+        """Our checker keeps a violation for `process_record` instead of ending the run."""
+        self._checker = RecordChecker(self.schema) if self.validate_schema else None
+        return self._checker
+
+    def _parse_timestamps_in_record(self, record: dict, schema: dict, treatment: Any) -> None:
+        """singer-sdk's date-time parsing, but an unparsable value is a violation, not a crash."""
+        if self._checker is None:
+            super()._parse_timestamps_in_record(record, schema, treatment)
+            return
+        if self._checker.violation is not None:
+            return  # dead-lettered as it came
+        original = dict(record)
+        try:
+            super()._parse_timestamps_in_record(record, schema, treatment)
+        except ValueError as exc:
+            field = str(exc).split("field '", 1)[-1].split("'", 1)[0]
+            self._checker.flag_unparsable(field, "is not a valid date-time", original)
+
     def process_record(self, record: dict, context: dict) -> None:
         self.run.raise_if_failed()
+        if self._checker is not None and self._checker.violation is not None:
+            self._refuse_violation(self._checker.violation)
+            return
         deleted_at = record.get(DELETED_AT)
         clean = {k: v for k, v in record.items() if not k.startswith("_sdc_")}
         number = self.state_gate.record_read()
@@ -95,6 +120,36 @@ class DokusSink(Sink):
         """A written or dead-lettered record lets state pass it; a failed one never does."""
         if not future.cancelled() and future.exception() is None:
             self.state_gate.record_done(number)
+
+    def _refuse_violation(self, violation: SchemaViolation) -> None:
+        """Dead-letter a record that violates its schema (on the reader: in input order)."""
+        message = violation.describe(self.stream_name, self.input_line())
+        if self.run.on_error == "fail":
+            # Let the records before it land first, so the last state covers them.
+            for future in self._pending:
+                future.exception()
+            failure = DokusRunError(
+                f"{message} (on_error is fail; fix the tap's output or reshape it with "
+                "stream_maps; nothing after it was written)"
+            )
+            self.run.fail(failure)
+            raise failure
+        record = {
+            k: v
+            for k, v in violation.record.items()
+            if not k.startswith("_sdc_") or k == DELETED_AT
+        }
+        if record.get(DELETED_AT) is None:
+            record.pop(DELETED_AT, None)
+        self.run.dead_letters.append(
+            record=record,
+            stream=self.stream_name,
+            resource=self.resource_name,
+            status=None,
+            message=message,
+        )
+        self.run.note_schema_refusal(self.resource_name)
+        self.logger.warning("%s: dead-lettered", message)
 
     def _write(
         self,

@@ -6,6 +6,7 @@ from functools import cached_property
 from typing import Any
 
 from singer_sdk import Target
+from singer_sdk.singerlib.exceptions import InvalidInputLine
 from singer_sdk.sinks import Sink
 
 from connector_common import DISTRIBUTION_NAME
@@ -13,9 +14,10 @@ from connector_common.config_errors import ValidatedConfigMixin
 from connector_common.fatal_errors import OneLineFatalErrorsMixin, default_fatal_message
 from connector_common.log_redaction import RedactedLogsMixin
 from connector_common.redaction import basic_auth_value, secret_values
-from target_dokus.errors import BAD_INPUT_ERRORS, DokusRunError, bad_input_message
+from target_dokus.errors import BAD_INPUT_ERRORS, DokusRunError
 from target_dokus.run import DokusRun
 from target_dokus.settings import CONFIG_SCHEMA, config_problems, resource_problem
+from target_dokus.singer_input import NumberedSingerReader, bad_input_message
 from target_dokus.sinks import DokusSink, IgnoredStreamSink
 from target_dokus.state_gate import StateGate
 
@@ -27,6 +29,8 @@ class TargetDokus(OneLineFatalErrorsMixin, ValidatedConfigMixin, RedactedLogsMix
     package_name = DISTRIBUTION_NAME
     config_jsonschema = CONFIG_SCHEMA
     default_sink_class = DokusSink
+    message_reader_class = NumberedSingerReader
+    message_reader: NumberedSingerReader
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._run: DokusRun | None = None
@@ -43,6 +47,22 @@ class TargetDokus(OneLineFatalErrorsMixin, ValidatedConfigMixin, RedactedLogsMix
         self._assert_line_requires(message_dict, requires={"value"})
         if message_dict["value"]:
             self.state_gate.state_read(message_dict["value"])
+
+    def input_line(self) -> int:
+        """The number of the Singer input line being read (a record's position)."""
+        return self.message_reader.line_number
+
+    def _process_activate_version_message(self, message_dict: dict) -> None:
+        if message_dict["stream"] not in self.mapper.stream_maps:
+            raise InvalidInputLine(
+                f"ACTIVATE_VERSION for stream {message_dict['stream']!r} before its SCHEMA."
+            )
+        super()._process_activate_version_message(message_dict)
+
+    def _process_batch_message(self, message_dict: dict) -> None:
+        raise InvalidInputLine(
+            "target-dokus takes no BATCH messages; run the tap without `batch_config`."
+        )
 
     def note_skipped_stream(self, stream_name: str) -> bool:
         """True the first time a stream is skipped, so it gets exactly one log line."""
@@ -94,12 +114,9 @@ class TargetDokus(OneLineFatalErrorsMixin, ValidatedConfigMixin, RedactedLogsMix
         if self._run is None:
             return
         self._run.log_summary()
-        refused = self._run.dead_letters.count
+        refused = self._run.refusal_summary()
         if refused:
-            raise DokusRunError(
-                f"{refused} record(s) refused by Dokus were written to "
-                f"{self._run.dead_letters.path}; fix them and re-run"
-            )
+            raise DokusRunError(refused)
 
     @classmethod
     def fatal_message(cls, exc: BaseException) -> str | None:
