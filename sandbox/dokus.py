@@ -15,6 +15,9 @@ Behaviour the docs leave open, and what we chose (pinned in tests/sandbox/test_d
 - Draft invoices (dokus-resources.md and the vendor's clients): `recipient` must be an existing
   customer id, each line needs `name` and `unit_price`. Whether a draft may lack a recipient is
   not said: `invoice_recipient="required"` refuses one, "optional" (default) allows it.
+- Updating a draft's `items`: the docs do not say what happens to the lines it has.
+  `item_updates="replace"` (default: the lines sent become the lines), "append" (they are added
+  to the old ones) or "ignore" (lines cannot be changed by an update).
 - `POST /invoices/ID/send/` (body as the vendor client sends it: send_by_email, send_by_post...)
   moves a draft to /invoices/sent/ with an `invoice_number`; a draft without a recipient or
   without lines cannot be sent (validation error). The vendor client ignores the answer, so
@@ -56,6 +59,7 @@ GROUP_WORDS = ["Grossist", "Detaljist", "Kafé", "Bakeri", "Kiosk", "Hotell", "K
 _ROUTES = sorted(RESOURCES.values(), key=lambda r: len(r.path), reverse=True)
 _ID = re.compile(r"^(\d+)/(delete/|send/)?$")
 INVOICE_RECIPIENT = ("optional", "required")
+ITEM_UPDATES = ("replace", "append", "ignore")
 SEND_ANSWERS = ("sent_invoice", "empty")
 WRITE_ANSWERS = ("wrapped", "unwrapped", "empty", "no_resource")
 
@@ -78,6 +82,7 @@ class DokusEmulator(Emulator):
         write_answer: str = "wrapped",
         invoice_recipient: str = "optional",
         send_answer: str = "sent_invoice",
+        item_updates: str = "replace",
     ) -> None:
         super().__init__()
         if validation_status not in (400, 401):
@@ -93,6 +98,9 @@ class DokusEmulator(Emulator):
             raise ValueError(f"invoice_recipient must be one of {', '.join(INVOICE_RECIPIENT)}")
         if send_answer not in SEND_ANSWERS:
             raise ValueError(f"send_answer must be one of {', '.join(SEND_ANSWERS)}")
+        if item_updates not in ITEM_UPDATES:
+            raise ValueError(f"item_updates must be one of {', '.join(ITEM_UPDATES)}")
+        self.item_updates = item_updates
         self.invoice_recipient = invoice_recipient
         self.send_answer = send_answer
         self.validation_status = validation_status
@@ -240,6 +248,11 @@ class DokusEmulator(Emulator):
                     errors[name] = ["Unknown field."]
         if errors:
             return self.validation_error(errors)
+        if current is not None and "items" in cleaned and self.item_updates != "replace":
+            if self.item_updates == "append":
+                cleaned["items"] = [*(current.get("items") or []), *(cleaned["items"] or [])]
+            else:
+                del cleaned["items"]
         record = self.save(resource.name, cleaned, ident)
         return self._written(resource, record)
 

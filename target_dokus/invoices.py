@@ -5,6 +5,10 @@ A draft is sent with `POST /invoices/ID/send/`; it then moves to `/invoices/sent
 a record whose `sender_ref` was already sent never makes a new draft. Re-sent unchanged (same
 recipient and lines) it is left alone; changed, or deleted, it is refused with a reason that
 says so. With `send_invoices`, each draft this target creates is sent right away.
+
+What an update does to a draft's lines is not documented (replaced, added to, or kept), so after
+an update that changes lines the draft is read back; if it does not hold exactly the lines
+sent, the draft is replaced: deleted and created again with the same sender_ref.
 """
 
 from __future__ import annotations
@@ -76,6 +80,25 @@ class InvoiceUpserter(DokusUpserter):
         if outcome == "created" and self.send and key is not None:
             return self._send_new_draft(key)
         return outcome
+
+    def _update(
+        self, existing: dict[str, Any], payload: dict[str, Any], key: MatchKey | None
+    ) -> str:
+        outcome = super()._update(existing, payload, key)
+        if outcome != "updated" or "items" not in payload:
+            return outcome
+        if same_lines(payload["items"], existing.get("items")):
+            return outcome
+        ident = int(existing["id"])
+        answer = self.client.request("GET", f"{self.resource.path}{ident}/")
+        draft = answer.body.get(self.resource.single_key) if isinstance(answer.body, dict) else None
+        if isinstance(draft, dict) and same_lines(payload["items"], draft.get("items")):
+            self.index.remember(draft)
+            return outcome
+        # Dokus kept other lines than those sent: a draft is not final, so make it anew.
+        self.client.request("POST", f"{self.resource.path}{ident}/delete/")
+        self.index.forget(ident)
+        return "replaced" if self._create(payload, key) == "created" else "updated"
 
     @staticmethod
     def _same_as_sent(payload: Mapping[str, Any], sent: Mapping[str, Any]) -> bool:

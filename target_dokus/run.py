@@ -28,6 +28,7 @@ OUTCOME_ORDER = (
     "created",
     "created_and_sent",
     "updated",
+    "replaced",
     "unchanged",
     "deleted",
     "already_gone",

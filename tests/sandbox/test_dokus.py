@@ -595,3 +595,26 @@ def test_sandbox_switches_refuse_unknown_values() -> None:
         DokusEmulator(size=0, invoice_recipient="maybe")
     with pytest.raises(ValueError, match="send_answer"):
         DokusEmulator(size=0, send_answer="maybe")
+
+
+@pytest.mark.parametrize(
+    ("item_updates", "expected"),
+    [("replace", ["Ny"]), ("append", ["Gammel", "Ny"]), ("ignore", ["Gammel"])],
+)
+def test_item_updates_switch_says_what_an_update_does_to_old_lines(
+    serve: Callable[[Emulator], SandboxServer], item_updates: str, expected: list[str]
+) -> None:
+    server = serve(DokusEmulator(size=0, item_updates=item_updates))
+    line = {"unit_price": "1"}
+    created = post(
+        server, "/invoices/create/", {"recipient_name": "R", "items": [{**line, "name": "Gammel"}]}
+    ).json()["invoice"]
+    updated = post(server, f"/invoices/{created['id']}/", {"items": [{**line, "name": "Ny"}]})
+    assert updated.status_code == 200
+    held = get(server, f"/invoices/{created['id']}/").json()["invoice"]["items"]
+    assert [i["name"] for i in held] == expected
+
+
+def test_item_updates_switch_refuses_unknown_values() -> None:
+    with pytest.raises(ValueError, match="item_updates"):
+        DokusEmulator(size=0, item_updates="merge")

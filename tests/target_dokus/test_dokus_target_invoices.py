@@ -349,3 +349,30 @@ def test_a_dry_run_writes_nothing_and_refuses_no_invoice_for_a_customer_it_would
     assert result.error is None
     assert writes(emulator) == []
     assert dead_letters(cfg) == []
+
+
+@pytest.mark.parametrize("item_updates", ["replace", "append", "ignore"])
+def test_changed_lines_land_whatever_an_update_does_to_old_lines(
+    serve: Serve, tmp_path: Path, item_updates: str
+) -> None:
+    server = serve(DokusEmulator(size=0, invoice_recipient="required", item_updates=item_updates))
+    emulator = emulator_of(server)
+    cfg = config(server, tmp_path)
+    people = customers({"email": "k@example.no", "name": "K AS"})
+    assert (
+        run_target(
+            cfg, people + invoices(invoice("5000030", "k@example.no", ("Kaffe", 10, 1)))
+        ).error
+        is None
+    )
+    grown = invoice("5000030", "k@example.no", ("Kaffe", 10, 2), ("Kake", 45, 1))
+    assert run_target(cfg, people + invoices(grown)).error is None
+    (draft,) = emulator.data["invoices"].values()
+    assert draft["sender_ref"] == "5000030"
+    assert [(line["name"], line["quantity"]) for line in draft["items"]] == [
+        ("Kaffe", "2.00"),
+        ("Kake", "1.00"),
+    ]
+    emulator.log.clear()
+    assert run_target(cfg, people + invoices(grown)).error is None
+    assert writes(emulator) == []
