@@ -161,6 +161,51 @@ def test_run_3_after_an_invoice_gains_a_line_updates_that_draft_only(
     }
 
 
+def test_a_new_invoice_weeks_later_lands_on_the_customer_made_back_then(
+    project: MeltanoProject, directo: DirectoEmulator, dokus: DokusEmulator
+) -> None:
+    """The customer is not in this run (unchanged, so not re-read): found in Dokus by e-mail."""
+    customers_before = dict(dokus.data["customers"])
+    (key,) = directo.store.insert("invoices", 1)
+    document = next(i for i in directo.store.records("invoices") if i["number"] == key["number"])
+    email = next(
+        c["email"]
+        for c in directo.store.records("customers")
+        if c["code"] == document["customer_code"]
+    )
+    dokus.log.clear()
+    moved = project.run(JOB, log_name="run-new-invoice")
+    assert moved["customers"] <= 1  # at most the record on the bookmark (at-least-once)
+    assert [w.path for w in dokus.log.entries(method="POST")] == ["/invoices/create/"]
+    assert dokus.data["customers"] == customers_before
+    by_email = {c["email"]: c["id"] for c in customers_before.values()}
+    draft = drafts(dokus)[key["number"]]
+    assert draft["recipient"] == by_email[email]
+    assert held_lines(draft) == expected_lines(document)
+
+
+def test_another_machine_without_local_state_writes_nothing(
+    sandboxes: dict[str, SandboxServer],
+    dokus: DokusEmulator,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """A second Meltano project (new system database: no state, no files) re-reads everything;
+    every customer and draft is found in Dokus, so nothing is created twice or written."""
+    other = MeltanoProject(
+        tmp_path_factory.mktemp("meltano-other-machine"),
+        sandboxes["directo"],
+        sandboxes["directus"],
+        sandboxes["dokus"],
+    )
+    other.env["TAP_DIRECTO_REQUESTS_PER_MINUTE"] = "0"
+    counts = (len(dokus.data["customers"]), len(dokus.data["invoices"]))
+    dokus.log.clear()
+    moved = other.run(JOB, log_name="other-machine")
+    assert moved["invoices"] == len(drafts(dokus))  # everything was read again
+    assert dokus.log.entries(method="POST") == []
+    assert (len(dokus.data["customers"]), len(dokus.data["invoices"])) == counts
+
+
 def test_a_sent_invoice_is_never_duplicated(
     project: MeltanoProject,
     directo: DirectoEmulator,
