@@ -412,10 +412,21 @@ class DirectoStore:
             self.version += 1
         return changed
 
-    def delete(self, resource: str, n: int) -> list[dict[str, Any]]:
+    def delete(
+        self, resource: str, n: int, keys: list[dict[str, Any]] | None = None
+    ) -> list[dict[str, Any]]:
+        """Delete `n` seeded-random live records, or exactly those with `keys`."""
         changed = []
         with self._lock:
-            for i in self._pick_live(resource, n):
+            if keys is None:
+                picked = self._pick_live(resource, n)
+            else:
+                picked = [
+                    i
+                    for i in range(self._count[resource])
+                    if (r := self.get(resource, i)) is not None and self.key_of(resource, r) in keys
+                ]
+            for i in picked:
                 record = self.get(resource, i)
                 assert record is not None
                 self._overlay[resource][i] = None

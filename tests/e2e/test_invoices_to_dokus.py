@@ -206,6 +206,18 @@ def test_another_machine_without_local_state_writes_nothing(
     assert (len(dokus.data["customers"]), len(dokus.data["invoices"])) == counts
 
 
+def test_a_directo_deletion_deletes_the_draft(
+    project: MeltanoProject, directo: DirectoEmulator, dokus: DokusEmulator
+) -> None:
+    number = sorted(drafts(dokus))[2]
+    ident = drafts(dokus)[number]["id"]
+    directo.store.delete("invoices", 0, keys=[{"number": number}])
+    dokus.log.clear()
+    project.run(JOB, log_name="run-deletion")
+    assert [w.path for w in dokus.log.entries(method="POST")] == [f"/invoices/{ident}/delete/"]
+    assert number not in drafts(dokus)
+
+
 def test_a_sent_invoice_is_never_duplicated(
     project: MeltanoProject,
     directo: DirectoEmulator,
