@@ -30,6 +30,13 @@ def check_selection(
     if catalog is None:
         return
     selected = selected_streams(catalog)
+    if not selected:
+        logger.warning(
+            "catalog: selects no stream, so nothing is synced; select streams (meltano: "
+            "`meltano select`) from: %s.",
+            ", ".join(sorted(streams)) or "(none)",
+        )
+        return
     unknown = sorted(s for s in selected if s not in streams)
     if not unknown:
         return

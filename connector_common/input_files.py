@@ -142,12 +142,3 @@ def bookmark_problem(
                     "edit`), or drop it to sync the stream from start_date"
                 )
     return None
-
-
-def refuse_bad_bookmarks(
-    state: dict[str, Any], is_date_time: Callable[[Any], bool] = is_iso_date_time
-) -> None:
-    """Raise the one line for a state whose bookmarks a tap cannot start from."""
-    problem = bookmark_problem(state, is_date_time)
-    if problem:
-        raise BadInputFileError(f"state: {problem}.")

@@ -119,8 +119,15 @@ class DirectusTableStream(ReportedStreamMixin, RESTStream[int]):
         self._ignored_columns: set[str] = set()
         super().__init__(tap, name=name, schema=schema, path=f"/tables/{name}/rows")
         self.primary_keys = [primary_key]
+        self._paging_key = primary_key
         self.replication_key = replication_key
         self._requests_session = new_session(tap.limiter, self.user_agent)
+
+    def apply_catalog(self, catalog: Any) -> None:
+        """A catalog stream without key_properties keeps the key the tap pages on (was a crash)."""
+        super().apply_catalog(catalog)
+        if not self.primary_keys:
+            self.primary_keys = [self._paging_key]
 
     @property
     def url_base(self) -> str:

@@ -109,17 +109,17 @@ class DokusSink(Sink):
         """Hand one record to its lane; `refusal`: dead-letter it with that reason instead."""
         payload, key = self.upserter.prepare(clean)
         lane = self.upserter.lane_key(clean, key)
-        future = self.run.lanes.submit(
-            lane, lambda: self._write(clean, payload, key, deleted_at, refusal)
-        )
-        future.add_done_callback(lambda done: self._finished(number, done))
+
+        def job() -> str:
+            outcome = self._write(clean, payload, key, deleted_at, refusal)
+            # Written or dead-lettered: state may pass it (before the future completes, so a
+            # drain that waits for the future also waits for the state it lets out).
+            self.state_gate.record_done(number)
+            return outcome
+
+        future = self.run.lanes.submit(lane, job)
         self._pending.append(future)
         self.run.track(self.resource_name, future)
-
-    def _finished(self, number: int, future: Future[Any]) -> None:
-        """A written or dead-lettered record lets state pass it; a failed one never does."""
-        if not future.cancelled() and future.exception() is None:
-            self.state_gate.record_done(number)
 
     def _refuse_violation(self, violation: SchemaViolation) -> None:
         """Dead-letter a record that violates its schema (on the reader: in input order)."""
