@@ -1,15 +1,21 @@
-"""Every field leaves the tap in its schema's type, whatever JSON type Directo used.
+"""Every field leaves the tap in its schema's type and in one order, whatever Directo sent.
 
 Directo's JSON may send a document number as a number (`12345`), a code as a number, a price as
 a string (`"12.50"`); XML can only send text, which the XML parser types by the schema. Both
-formats must give the same records, so JSON values are brought to the same form:
-- declared `string`: a number becomes its text (`12345` -> `"12345"`, Decimal digits kept);
-- declared `number`/`integer`/`boolean`: a string is read the way the XML parser reads it
-  (`"12.50"` -> Decimal("12.50")); an empty string is a missing value, as in XML;
-- fields outside the schema keep JSON's types; in XML mode `ExtraFieldTypes` reads their
-  types from the JSON answer to the same query, so XML gives the same values.
+formats must give the same records, byte for byte, so `Shape` brings each record to one form:
+- JSON, declared `string`: a number becomes its text (`12345` -> "12345", Decimal digits kept);
+  declared `number`/`integer`/`boolean`: a string is read as the XML parser reads it ("12.50"
+  -> Decimal("12.50")); an empty string is a missing value, as an empty XML attribute is;
+- fields outside the schema keep JSON's types; in XML mode their types come from the JSON
+  answer to the same query, read once when such a field first appears (`extra_types`);
+- fields in the schema's order, then the others by name: JSON keeps the server's order, XML
+  gives attributes before child elements;
+- a JSON null is a missing value (left out), as XML can only say.
 
-The check is one class lookup per field; records already right (the usual case) are not copied.
+Records of a stream share a handful of shapes (field names and value classes), so what to do
+with each shape is worked out once and cached: a record already right costs two tuples and one
+dict lookup, and is neither copied nor changed. (Even `None in record.values()` costs more: it
+compares None with every Decimal.)
 """
 
 from __future__ import annotations
@@ -19,11 +25,11 @@ from decimal import Decimal
 from typing import Any
 
 from tap_directo.parsing import to_boolean, to_number
-from tap_directo.schemas import line_properties, scalar_types
+from tap_directo.schemas import scalar_types
 
 Record = dict[str, Any]
 
-_NONE = type(None)  # a null stays null (a nullable property, a tombstone's other fields)
+_NONE = type(None)  # a null stays null (a datafield's content, a tombstone's other fields)
 _ACCEPTED: dict[str, frozenset[type]] = {
     "string": frozenset({str, _NONE}),
     "number": frozenset({int, Decimal, float, _NONE}),
@@ -31,7 +37,8 @@ _ACCEPTED: dict[str, frozenset[type]] = {
     "boolean": frozenset({bool, _NONE}),
 }
 _NESTED = frozenset({list, dict, _NONE})
-_ANY = frozenset({str, int, Decimal, float, bool, list, dict, _NONE})  # outside the schema
+_TEXT = _ACCEPTED["string"]
+_CACHE_LIMIT = 4096
 
 
 def as_text(value: Any) -> Any:
@@ -60,141 +67,108 @@ _CONVERT: dict[str, Callable[[Any], Any]] = {
     "integer": _to_number,
     "boolean": _to_boolean,
 }
+# (has nulls?, fields to convert, new order or None, fields outside the schema?)
+Plan = tuple[bool, tuple[str, ...], tuple[str, ...] | None, bool]
 
 
-class FieldTypes:
-    """Brings the scalar fields of one object schema (`properties`) to their declared types."""
-
-    def __init__(self, properties: Mapping[str, Any]) -> None:
-        kinds = scalar_types(properties)
-        self.accepted: dict[str, frozenset[type]] = {n: _ACCEPTED[k] for n, k in kinds.items()}
-        self.convert = {n: _CONVERT[k] for n, k in kinds.items()}
-        for name in properties.keys() - kinds.keys():  # arrays and objects: checked elsewhere
-            self.accepted[name] = _NESTED
-
-    def __call__(self, record: Record) -> Record:
-        accepted = self.accepted
-        wrong = [
-            name
-            for name, value in record.items()
-            if value.__class__ not in accepted.get(name, _ANY)
-        ]
-        for name in wrong:
-            value = record[name]
-            convert = self.convert.get(name)
-            if convert is None:  # a declared array/object: left as Directo sent it
-                continue
-            if value.__class__ is str and not value.strip():
-                del record[name]  # "" for a number: missing, as an empty XML attribute
-                continue
-            record[name] = convert(value)
-        return record
-
-
-class RecordTypes:
-    """A resource record's fields, its lines (`rows`) and its `datafields` in their types."""
-
-    def __init__(self, properties: Mapping[str, Any]) -> None:
-        self.fields = FieldTypes(properties)
-        self.lines = FieldTypes(line_properties(properties))
-        self.datafields = FieldTypes({"code": {"type": "string"}, "content": {"type": "string"}})
-
-    def __call__(self, record: Record) -> Record:
-        self.fields(record)
-        lines = record.get("rows")
-        if lines.__class__ is list:
-            for line in lines:
-                if line.__class__ is dict:
-                    self.lines(line)
-        data = record.get("datafields")
-        if data.__class__ is list:
-            for entry in data:
-                if entry.__class__ is dict:
-                    self.datafields(entry)
-        return record
-
-
-class ExtraFieldTypes:
-    """XML mode: fields outside the schema typed as Directo's JSON types them.
-
-    XML says `total_with_vat="12.50"` where JSON says `12.50`. The first time a record or line
-    carries such a field, `sample()` reads the JSON answer to the same query once and notes each
-    extra field's JSON type (tap_directo.inference); numbers and booleans are then converted.
-    Fields JSON did not show stay text.
-    """
+class Shape:
+    """Types and orders the fields of one object schema (`properties`)."""
 
     def __init__(
         self,
-        known: Mapping[str, Any],
-        known_in_lines: Mapping[str, Any],
-        sample: Callable[[], tuple[Mapping[str, str], Mapping[str, str]] | None],
+        properties: Mapping[str, Any],
+        *,
+        json: bool,
+        on_unknown: Callable[[Record], None],
+        extra_types: Callable[[], Mapping[str, str]] | None = None,
     ) -> None:
-        self.known = frozenset(known)
-        self.known_in_lines = frozenset(known_in_lines)
-        self._sample = sample
-        self._types: Mapping[str, str] | None = None
-        self._line_types: Mapping[str, str] = {}
-
-    def _convert(self, record: Record, extra: set[str], types: Mapping[str, str]) -> None:
-        for name in extra:
-            convert = _CONVERT.get(types.get(name, "string"))
-            value = record[name]
-            if convert is not None and convert is not as_text and value.__class__ is str:
-                if value.strip():
-                    record[name] = convert(value)
-                else:
-                    del record[name]
-
-    def _load(self) -> None:
-        if self._types is None:
-            found = self._sample()
-            self._types, self._line_types = found if found is not None else ({}, {})
-
-    def __call__(self, record: Record) -> Record:
-        extra = record.keys() - self.known
-        if extra:
-            self._load()
-            assert self._types is not None
-            self._convert(record, extra, self._types)
-        lines = record.get("rows")
-        if lines.__class__ is list:
-            for line in lines:
-                if line.__class__ is dict:
-                    extra = line.keys() - self.known_in_lines
-                    if extra:
-                        self._load()
-                        self._convert(line, extra, self._line_types)
-        return record
-
-
-class FieldOrder:
-    """Fields in one order whatever order Directo sent them in: the schema's, then the fields
-    outside it by name. JSON keeps the server's order, XML gives attributes before child
-    elements, so without this the same record would be written as different bytes.
-
-    Records of a stream mostly share a handful of key sequences, so each sequence's verdict is
-    cached and a record already in order is returned untouched.
-    """
-
-    _CACHE_LIMIT = 4096
-
-    def __init__(self, properties: Mapping[str, Any]) -> None:
+        kinds = scalar_types(properties)
+        self._accepted = {n: _ACCEPTED[kinds[n]] if n in kinds else _NESTED for n in properties}
+        self._convert = {n: _CONVERT[k] for n, k in kinds.items()}
         self._rank = {name: n for n, name in enumerate(properties)}
-        self._seen: dict[tuple[str, ...], tuple[str, ...] | None] = {}
+        self._json = json
+        self._on_unknown = on_unknown
+        self._extra_types = extra_types
+        self._learned: Mapping[str, str] | None = None
+        self._plans: dict[tuple, Plan] = {}
 
-    def _canonical(self, keys: tuple[str, ...]) -> tuple[str, ...] | None:
+    def _order(self, keys: tuple[str, ...]) -> tuple[str, ...] | None:
         rank, last = self._rank, len(self._rank)
         ordered = tuple(sorted(keys, key=lambda k: (rank.get(k, last), k)))
         return None if ordered == keys else ordered
 
+    def _plan(self, keys: tuple[str, ...], kinds: tuple[type, ...]) -> Plan:
+        accepted = self._accepted
+        if self._json:  # declared fields of another JSON type
+            wrong = tuple(
+                k
+                for k, c in zip(keys, kinds, strict=True)
+                if k in accepted and c not in accepted[k]
+            )
+        else:  # XML text of fields outside the schema
+            wrong = tuple(
+                k for k, c in zip(keys, kinds, strict=True) if k not in accepted and c is str
+            )
+        unknown = any(k not in accepted for k in keys)
+        return _NONE in kinds, wrong, self._order(keys), unknown
+
+    def _converter(self, name: str) -> Callable[[Any], Any] | None:
+        if self._json:
+            return self._convert.get(name)
+        if self._learned is None:
+            self._learned = self._extra_types() if self._extra_types else {}
+        convert = _CONVERT.get(self._learned.get(name, "string"))
+        return None if convert is as_text else convert
+
     def __call__(self, record: Record) -> Record:
         keys = tuple(record)
-        try:
-            order = self._seen[keys]
-        except KeyError:
-            order = self._canonical(keys)
-            if len(self._seen) < self._CACHE_LIMIT:
-                self._seen[keys] = order
-        if order is None:
-            return record
-        return {k: record[k] for k in order}
+        signature = (keys, tuple(map(type, record.values())))
+        plan = self._plans.get(signature)
+        if plan is None:
+            plan = self._plan(*signature)
+            if len(self._plans) < _CACHE_LIMIT:
+                self._plans[signature] = plan
+        nulls, wrong, order, unknown = plan
+        if nulls:  # JSON null = missing, as XML can only say (the doc allows both)
+            return self({k: v for k, v in record.items() if v is not None})
+        if unknown:
+            self._on_unknown(record)
+        if wrong:
+            for name in wrong:
+                convert = self._converter(name)
+                if convert is None:  # a declared array/object, or text that stays text
+                    continue
+                value = record[name]
+                if value.__class__ is str and not value.strip():
+                    del record[name]  # "" for a number: missing, as an empty XML attribute
+                else:
+                    record[name] = convert(value)
+            if len(record) != len(keys):
+                order = self._order(tuple(record))
+        if order is not None:
+            return {k: record[k] for k in order}
+        return record
+
+
+def text_datafields(entries: list) -> None:
+    """JSON datafields' `code` and `content` as text, as XML carries them."""
+    for entry in entries:
+        if entry.__class__ is dict and (
+            entry.get("code").__class__ is not str or entry.get("content").__class__ not in _TEXT
+        ):
+            for name in ("code", "content"):
+                if name in entry:
+                    entry[name] = as_text(entry[name])
+
+
+def key_types(properties: Mapping[str, Any], keys: list[str]) -> Callable[[Record], None]:
+    """Brings a deletion's key fields (JSON may send `12345` for a number) to their types."""
+    kinds = scalar_types({k: properties.get(k, {"type": "string"}) for k in keys})
+    convert = {k: _CONVERT[kinds.get(k, "string")] for k in keys}
+
+    def typed(record: Record) -> None:
+        for key, to_type in convert.items():
+            if record.get(key) is not None:
+                record[key] = to_type(record[key])
+
+    return typed

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta, timezone
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -24,7 +24,7 @@ from singer_sdk.streams import Stream
 from connector_common.stream_report import ReportedStreamMixin
 from tap_directo.bookmarks import ResponseMark, SyncBookmark, format_ts, parse_ts
 from tap_directo.client import DirectoStream
-from tap_directo.conform import ExtraFieldTypes, FieldOrder, FieldTypes, RecordTypes
+from tap_directo.conform import Shape, key_types, text_datafields
 from tap_directo.customer_fields import DOCUMENT_RESOURCES, CustomerLookup, chosen_fields
 from tap_directo.filters import build_filter_params, encode_query
 from tap_directo.keys import (
@@ -106,6 +106,7 @@ class ResourceStream(DirectoStream):
         self._row_batches: dict[int, list[tuple[dict[str, Any], list]]] = {}
         self._batch_number = 0
         self._as_object = bool(self.config.get("datafields_as_object"))
+        self._json = not self.xml
         self._query: list[tuple[str, str]] = []  # this sync's filters and ts (no windows)
 
     @property
@@ -134,17 +135,29 @@ class ResourceStream(DirectoStream):
         return record
 
     @cached_property
-    def _types(self) -> RecordTypes | ExtraFieldTypes:
-        """JSON values brought to the schema's types; XML (typed by its parser for the schema's
-        fields) gets JSON's types for the fields outside it (conform.py)."""
-        props = self.effective_schema.get("properties", {})
-        if not self.xml:
-            return RecordTypes(props)
-        return ExtraFieldTypes(props, line_properties(props), self._json_types_of_extra_fields)
+    def _shape(self) -> Shape:
+        """Fields in their schema's types and order (conform.py); XML asks JSON for the types
+        of fields outside the schema."""
+        return Shape(
+            self.effective_schema.get("properties", {}),
+            json=not self.xml,
+            on_unknown=self._unknown.check,
+            extra_types=lambda: self._json_types_of_extra_fields[0],
+        )
 
-    def _json_types_of_extra_fields(self) -> tuple[dict[str, str], dict[str, str]] | None:
-        """The JSON types of fields outside the schema, from the JSON answer to this sync's
-        query (date windows left out: one request covers them all)."""
+    @cached_property
+    def _line_shape(self) -> Shape:
+        return Shape(
+            line_properties(self.effective_schema.get("properties", {})),
+            json=not self.xml,
+            on_unknown=lambda line: self._unknown_in_rows.check(line, " (in rows)"),
+            extra_types=lambda: self._json_types_of_extra_fields[1],
+        )
+
+    @cached_property
+    def _json_types_of_extra_fields(self) -> tuple[dict[str, str], dict[str, str]]:
+        """The JSON types of fields outside the schema (records, lines), from the JSON answer
+        to this sync's query (date windows left out: one request covers them all)."""
         url = f"{self.url_base}/{self.name}"
         if self._query:
             url = f"{url}?{encode_query(self._query)}"
@@ -155,12 +168,11 @@ class ResourceStream(DirectoStream):
         )
         with requests.Session() as session:
             sample = self._tap._sample_with_retries(session, url, self.resource, max_records=None)
-        return None if sample is None else (sample.fields, sample.row_fields)
+        return ({}, {}) if sample is None else (sample.fields, sample.row_fields)
 
     @cached_property
-    def _key_types(self) -> FieldTypes:
-        props = self.effective_schema.get("properties", {})
-        return FieldTypes({k: props[k] for k in self.primary_keys if k in props})
+    def _key_types(self) -> Callable[[dict[str, Any]], None]:
+        return key_types(self.effective_schema.get("properties", {}), self.primary_keys)
 
     @cached_property
     def _tombstone(self) -> dict[str, None]:
@@ -264,36 +276,22 @@ class ResourceStream(DirectoStream):
         self, row: dict[str, Any], context: Context | None = None
     ) -> dict[str, Any] | None:
         if "_sdc_deleted_at" in row:
-            return row
-        if None in row.values():  # JSON null = missing, as XML can only say (the doc allows both)
-            row = {k: v for k, v in row.items() if v is not None}
-        self._types(row)
+            return row  # a deletion (_deletions): typed and complete already
+        row = self._shape(self._complete_key(row))  # nulls dropped, types, order
         if self._customer_lookup is not None:
             self._customer_lookup.add_to(row)
-        self._unknown.check(row)
         lines = row.get("rows")
-        for n, line in enumerate(lines if isinstance(lines, list) else ()):
-            if isinstance(line, dict):
-                if None in line.values():
-                    lines[n] = line = {k: v for k, v in line.items() if v is not None}  # noqa: PLW2901
-                self._unknown_in_rows.check(line, " (in rows)")
-        if self._as_object and isinstance(row.get("datafields"), list):
-            row["datafields"] = {
-                str(d.get("code") or ""): d.get("content") for d in row["datafields"]
-            }
-            self._unknown_codes.check(row["datafields"], " (datafield codes)")
         if lines.__class__ is list:
-            order = self._line_order
-            row["rows"] = [order(line) if line.__class__ is dict else line for line in lines]
-        return self._order(self._complete_key(row))
-
-    @cached_property
-    def _order(self) -> FieldOrder:
-        return FieldOrder(self.effective_schema.get("properties", {}))
-
-    @cached_property
-    def _line_order(self) -> FieldOrder:
-        return FieldOrder(line_properties(self.effective_schema.get("properties", {})))
+            shape = self._line_shape
+            row["rows"] = [shape(line) if line.__class__ is dict else line for line in lines]
+        data = row.get("datafields")
+        if data.__class__ is list:
+            if self._json:
+                text_datafields(data)
+            if self._as_object:
+                row["datafields"] = {str(d.get("code") or ""): d.get("content") for d in data}
+                self._unknown_codes.check(row["datafields"], " (datafield codes)")
+        return row
 
     # -- line streams ----------------------------------------------------------------------
     @cached_property

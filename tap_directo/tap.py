@@ -20,9 +20,9 @@ from connector_common.fatal_errors import OneLineFatalErrorsMixin
 from connector_common.input_files import BadInputFileError, bookmark_problem
 from connector_common.instants import parse_instant
 from connector_common.log_redaction import RedactedLogsMixin
-from connector_common.rate_limit import RateLimiter
 from connector_common.redaction import redact, secret_values
 from connector_common.retry import RetryWaits, is_retryable_status, response_of
+from connector_common.token_bucket import TokenBucket
 from tap_directo.bookmarks import bookmark_moment, readable_state, unwrapped_state
 from tap_directo.client import describe_failure
 from tap_directo.customer_fields import DOCUMENT_RESOURCES, document_properties, setting_errors
@@ -102,8 +102,15 @@ class TapDirecto(OneLineFatalErrorsMixin, ValidatedConfigMixin, RedactedLogsMixi
             "requests_per_minute",
             th.IntegerType,
             default=60,
-            description="Most requests sent in any 60 s, across all streams (Directo "
-            "recommends 60). 0 disables the limit.",
+            description="Requests per minute, across all streams, paced evenly (a token "
+            "bucket: 1 s apart at 60; Directo recommends staying under 60). 0 disables it.",
+        ),
+        th.Property(
+            "burst",
+            th.IntegerType,
+            default=1,
+            description="How many requests may go back to back after a pause before the "
+            "pacing of `requests_per_minute` applies (the token bucket's size).",
         ),
         th.Property(
             "timeout", th.IntegerType, default=300, description="Seconds to wait for a response."
@@ -173,6 +180,8 @@ class TapDirecto(OneLineFatalErrorsMixin, ValidatedConfigMixin, RedactedLogsMixi
         per_minute = float(config.get("requests_per_minute", 60))
         if per_minute < 0 or 0 < per_minute < 1:  # the limiter counts whole requests
             errors.append("requests_per_minute: must be 0 (no limit) or 1 or more")
+        if int(config.get("burst", 1)) < 1:
+            errors.append("burst: must be 1 or more (1: requests evenly spaced)")
         if float(config.get("timeout", 300)) <= 0:
             errors.append("timeout: must be more than 0 seconds")
         if float(config.get("bookmark_overlap_seconds", 300)) < 0:
@@ -205,10 +214,11 @@ class TapDirecto(OneLineFatalErrorsMixin, ValidatedConfigMixin, RedactedLogsMixi
 
     # -- shared per run --------------------------------------------------------------------
     @cached_property
-    def rate_limiter(self) -> RateLimiter:
-        """One limiter for every stream: Directo's limit is per key."""
-        return RateLimiter(
+    def rate_limiter(self) -> TokenBucket:
+        """One bucket for every stream (and the discovery samples): Directo's limit is per key."""
+        return TokenBucket(
             float(self.config.get("requests_per_minute", 60) or 0),
+            burst=int(self.config.get("burst", 1)),
             window_seconds=self.rate_limit_window_seconds,
         )
 
