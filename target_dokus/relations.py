@@ -51,14 +51,20 @@ def references_for(config: Mapping[str, Any], resource: str) -> list[Reference]:
 def reference_problems(config: Mapping[str, Any]) -> list[str]:
     """One line per invalid `references` entry."""
     problems: list[str] = []
-    for resource, fields in (config.get("references") or {}).items():
+    references = config.get("references") or {}
+    if not isinstance(references, dict):
+        return ['references: give an object, e.g. {"invoices": {"recipient": "email"}}']
+    for resource, fields in references.items():
+        if not isinstance(fields, dict):
+            problems.append(f'references.{resource}: give an object, e.g. {{"recipient": "email"}}')
+            continue
         if resource not in RELATED:
             problems.append(
                 f"references.{resource}: only {', '.join(RELATED)} records can reference "
                 "another record by natural key"
             )
             continue
-        for field, spec in (fields or {}).items():
+        for field, spec in fields.items():
             where = f"references.{resource}.{field}"
             related = RELATED[resource].get(field)
             if related is None:
@@ -66,7 +72,13 @@ def reference_problems(config: Mapping[str, Any]) -> list[str]:
                     f"{where}: not a reference field; use {', '.join(RELATED[resource])}"
                 )
                 continue
-            by = spec if isinstance(spec, str) else (spec or {}).get("by")
+            by = (
+                spec
+                if isinstance(spec, str)
+                else spec.get("by")
+                if isinstance(spec, dict)
+                else None
+            )
             choices = ", ".join(RESOURCES[related].fields)
             if not isinstance(by, str) or by not in RESOURCES[related].fields:
                 problems.append(
