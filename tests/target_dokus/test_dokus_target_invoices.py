@@ -376,3 +376,26 @@ def test_changed_lines_land_whatever_an_update_does_to_old_lines(
     emulator.log.clear()
     assert run_target(cfg, people + invoices(grown)).error is None
     assert writes(emulator) == []
+
+
+def test_a_refused_invoice_replays_once_its_customer_exists(
+    dokus: SandboxServer, tmp_path: Path
+) -> None:
+    """The dead letter keeps the e-mail reference, so a replay resolves it afresh."""
+    import io
+
+    from target_dokus.replay import write_replay
+
+    emulator = emulator_of(dokus)
+    cfg = config(dokus, tmp_path)
+    refused = invoice("5000040", "later@example.no", ("Kaffe", 10, 1), code="C40")
+    assert run_target(cfg, invoices(refused)).error is not None
+    assert run_target(cfg, customers({"email": "later@example.no", "name": "L AS"})).error is None
+    dead_letter = Path(cfg["dead_letter_path"])
+    replay = io.StringIO()
+    with dead_letter.open(encoding="utf-8") as source:
+        assert write_replay(source, replay) == 1
+    dead_letter.unlink()
+    assert run_target(cfg, replay.getvalue()).error is None
+    assert drafts(emulator)["5000040"]["recipient"] == customer_ids(emulator)["later@example.no"]
+    assert dead_letters(cfg) == []
