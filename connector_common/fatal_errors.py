@@ -15,7 +15,12 @@ from contextlib import contextmanager
 from typing import Any
 
 import requests
-from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, RetriableAPIError
+from singer_sdk.exceptions import (
+    ConfigValidationError,
+    FatalAPIError,
+    MappingError,
+    RetriableAPIError,
+)
 
 from connector_common.input_files import (
     BadInputFileError,
@@ -36,6 +41,8 @@ def default_fatal_message(
     """
     if isinstance(exc, FatalAPIError | BadInputFileError):
         return str(exc)
+    if isinstance(exc, MappingError):  # a stream map that does not parse or does not fit
+        return f"stream_maps: {' '.join(str(exc).split())} Fix the stream map in the settings."
     gave_up = f"Gave up after {tries} tries" if tries else "Gave up after the last retry"
     if isinstance(exc, RetriableAPIError):
         hint = "run again later"

@@ -7,6 +7,9 @@ everything, the second moves only what changed.
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -18,7 +21,7 @@ from sandbox.common import SandboxServer
 from sandbox.directo import DirectoEmulator
 from sandbox.directus import DirectusEmulator
 from sandbox.dokus import DokusEmulator
-from sandbox.meltano_project import MeltanoProject
+from sandbox.meltano_project import MELTANO, ROOT, MeltanoProject
 
 SIZE = 12
 
@@ -162,3 +165,47 @@ def test_directo_to_dokus_upserts_products_and_customers(
     assert len(writes) == 2
     remaining = {p["product_number"] for p in dokus.data["products"].values()}
     assert changed["deleted"][0]["code"] not in remaining
+
+
+def test_the_readme_replay_of_a_dead_letter_file_through_meltano(
+    project: MeltanoProject, sandboxes: dict[str, SandboxServer], tmp_path: Path
+) -> None:
+    """`python -m target_dokus.replay FILE | meltano invoke target-dokus--directo-replay`:
+    the job's match keys (customers by e-mail) find what the job wrote, so nothing is
+    duplicated, and a record refused again goes to the dead-letter file, not the project root."""
+    dokus = sandboxes["dokus"].emulator
+    assert isinstance(dokus, DokusEmulator)
+    customer = dokus.insert("customers")  # what the job wrote before the refusal
+    refused = {"email": customer["email"], "name": f"{customer['name']} AS", "phone": None}
+    still_bad = {"product_number": "R-1", "name": "Uten pris", "price": "ikke et tall"}
+    replaying = tmp_path / "dokus-dead-letter.replaying.jsonl"
+    replaying.write_text(
+        "".join(
+            json.dumps({"stream": s, "resource": r, "record": rec}) + "\n"
+            for s, r, rec in (("customers", "customers", refused), ("items", "products", still_bad))
+        )
+    )
+    replay = subprocess.run(
+        [sys.executable, "-m", "target_dokus.replay", str(replaying)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    dead = tmp_path / "refused-again.jsonl"
+    env = {k: v for k, v in project.env.items() if k != "TARGET_DOKUS_DEAD_LETTER_PATH"}
+    env["TARGET_DOKUS__DIRECTO_REPLAY_DEAD_LETTER_PATH"] = str(dead)
+    customers_before = len(dokus.data["customers"])
+    result = subprocess.run(
+        [str(MELTANO), "invoke", "target-dokus--directo-replay"],
+        input=replay.stdout,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0  # one record was refused again
+    assert len(dokus.data["customers"]) == customers_before
+    assert dokus.data["customers"][customer["id"]]["name"] == refused["name"]
+    assert [json.loads(line)["record"] for line in dead.read_text().splitlines()] == [still_bad]
+    assert not (ROOT / "target-dokus-dead-letter.jsonl").exists()

@@ -369,7 +369,55 @@ def _target_cases() -> Iterator[Case]:
     )
 
 
-CASES = [*_file_cases(), *_target_cases()]
+def _setting_cases() -> Iterator[Case]:
+    """A setting left empty (null) means unset, and never crashes the other checks."""
+    yield Case(
+        "directo-setting-null-and-bad-start-date",
+        "tap-directo",
+        r"start_date: 'yesterday' is not an ISO 8601 date-time",
+        config={"timeout": None, "requests_per_minute": None, "start_date": "yesterday"},
+    )
+    yield Case(
+        "directus-setting-null-and-bad-page-size",
+        "tap-directus",
+        r"page_size: must be 1 or more\.",
+        config={"timeout": None, "requests_per_minute": None, "page_size": 0},
+    )
+    yield Case(
+        "dokus-setting-null-and-bad-concurrency",
+        "target-dokus",
+        r"max_concurrency: use a number from 1 to 32",
+        config={"timeout": None, "max_concurrency": 0},
+    )
+
+
+def _stream_map_cases() -> Iterator[Case]:
+    """A stream map expression that does not parse (singer-sdk raised it with a traceback)."""
+    pattern = (
+        r"^stream_maps: Failed to parse expression 1 \+\. Fix the stream map in the settings\.$"
+    )
+    yield Case(
+        "directo-stream-map-syntax",
+        "tap-directo",
+        pattern,
+        config={"stream_maps": {"items": {"name": "1 +"}}},
+    )
+    yield Case(
+        "directus-stream-map-syntax",
+        "tap-directus",
+        pattern,
+        config={"stream_maps": {"projects": {"name": "1 +"}}},
+        catalog=_catalog(("projects", True)),
+    )
+    yield _input_case(
+        "dokus-stream-map-syntax",
+        pattern,
+        config={"stream_maps": {"products": {"name": "1 +"}}},
+        stdin=_lines(SCHEMA, GOOD),
+    )
+
+
+CASES = [*_file_cases(), *_target_cases(), *_setting_cases(), *_stream_map_cases()]
 
 
 @dataclass
