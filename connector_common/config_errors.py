@@ -21,6 +21,12 @@ class ValidatedConfigMixin:
         return []
 
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
+        # An explicit null (`timeout:` left empty in meltano.yml) means "unset": drop it, so
+        # the schema's default fills it like a missing setting (the code would crash on None).
+        config: dict = self._config  # type: ignore[attr-defined]
+        for name, spec in self.config_jsonschema.get("properties", {}).items():
+            if name in config and config[name] is None and "default" in spec:
+                del config[name]
         secrets = secret_values(dict(self.config), self.config_jsonschema)  # type: ignore[attr-defined]
         try:
             errors = super()._validate_config(raise_errors=False)  # type: ignore[misc]

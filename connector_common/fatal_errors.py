@@ -8,13 +8,26 @@ happened and what to do, so the traceback is only noise in `meltano run` logs. A
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import requests
-from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, RetriableAPIError
+from singer_sdk.exceptions import (
+    ConfigValidationError,
+    FatalAPIError,
+    MappingError,
+    RetriableAPIError,
+)
+
+from connector_common.input_files import (
+    BadInputFileError,
+    check_catalog,
+    parse_json_object,
+    read_json_object,
+)
 
 FatalMessage = Callable[[BaseException], "str | None"]
 
@@ -26,8 +39,10 @@ def default_fatal_message(
 
     `tries` and `service` let a plugin say how often it tried and whom it could not reach.
     """
-    if isinstance(exc, FatalAPIError):
+    if isinstance(exc, FatalAPIError | BadInputFileError):
         return str(exc)
+    if isinstance(exc, MappingError):  # a stream map that does not parse or does not fit
+        return f"stream_maps: {' '.join(str(exc).split())} Fix the stream map in the settings."
     gave_up = f"Gave up after {tries} tries" if tries else "Gave up after the last retry"
     if isinstance(exc, RetriableAPIError):
         hint = "run again later"
@@ -62,7 +77,10 @@ def exit_on_fatal_errors(logger: logging.Logger, describe: FatalMessage) -> Iter
 class OneLineFatalErrorsMixin:
     """Mix into a Tap or Target (before it): its CLI modes end fatal errors with one line.
 
-    Override `fatal_message` to name the plugin's own fatal errors.
+    The config, catalog and state files are checked here, before singer-sdk reads them (it
+    would end a file that is not JSON, or JSON of the wrong shape, with a traceback).
+    Override `fatal_message` to name the plugin's own fatal errors, `state_problem` to refuse
+    bookmarks the plugin cannot start from.
     """
 
     logger: logging.Logger
@@ -72,9 +90,43 @@ class OneLineFatalErrorsMixin:
         return default_fatal_message(exc)
 
     @classmethod
+    def state_problem(cls, state: dict) -> str | None:
+        """What is wrong with a state the plugin was given, or None."""
+        return None
+
+    @classmethod
+    def cb_config(cls, ctx: Any, param: Any, value: tuple[str, ...]) -> Any:
+        """`--config` is read by click before anything else runs: check each file here."""
+        with exit_on_fatal_errors(cls.logger, cls.fatal_message):
+            for path in value:
+                if path != "ENV":
+                    read_json_object(path, "config")
+            return super().cb_config(ctx, param, value)  # type: ignore[misc]
+
+    @classmethod
     def invoke(cls, *args: Any, **kwargs: Any) -> Any:
         with exit_on_fatal_errors(cls.logger, cls.fatal_message):
+            for kind in ("catalog", "state"):
+                if kwargs.get(kind) is not None:
+                    kwargs[kind] = cls._checked_file(kind, kwargs[kind])
             return super().invoke(*args, **kwargs)  # type: ignore[misc]
+
+    @classmethod
+    def _checked_file(cls, kind: str, handle: Any) -> io.StringIO:
+        """The file's text, once it is known to be a catalog/state singer-sdk can read."""
+        name = getattr(handle, "name", kind)
+        try:
+            text = handle.read()
+        except UnicodeDecodeError:
+            raise BadInputFileError(f"{kind} file {name}: is not UTF-8 text.") from None
+        value = parse_json_object(text, kind, name)
+        if kind == "catalog":
+            check_catalog(value, name)
+        else:
+            problem = cls.state_problem(value)
+            if problem:
+                raise BadInputFileError(f"state file {name}: {problem}.")
+        return io.StringIO(text)
 
     @classmethod
     def cb_test(cls, *args: Any, **kwargs: Any) -> Any:

@@ -11,7 +11,7 @@ import threading
 from sandbox.common import SandboxServer
 from sandbox.directo import DirectoEmulator
 from sandbox.directus import DirectusEmulator
-from sandbox.dokus import DokusEmulator
+from sandbox.dokus import WRITE_ANSWERS, DokusEmulator
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -37,6 +37,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=400,
         help="status of Dokus validation errors (the doc literally says 401)",
     )
+    parser.add_argument(
+        "--dokus-write-answer",
+        choices=WRITE_ANSWERS,
+        default="wrapped",
+        help="shape of Dokus' 200 answer to a create or update (the doc leaves it open)",
+    )
     parser.add_argument("--json", action="store_true", help="print the endpoints as one JSON line")
     return parser.parse_args(argv)
 
@@ -56,7 +62,10 @@ def main(argv: list[str] | None = None) -> int:
         ),
         "dokus": (
             DokusEmulator(
-                size=args.size, seed=args.seed, validation_status=args.dokus_validation_status
+                size=args.size,
+                seed=args.seed,
+                validation_status=args.dokus_validation_status,
+                write_answer=args.dokus_write_answer,
             ),
             args.dokus_port,
         ),

@@ -14,6 +14,10 @@ Behaviour the docs leave open, and what we chose (pinned in tests/sandbox/test_d
 - Sent invoices are read-only: create/update/delete answer 403 `{"error": ...}`.
 - Paths end with a slash as in the doc; a path without it is 404. A missing id is 404.
 - Update is partial: only the fields sent change; a required field may not be emptied.
+- A successful create or update answers 200 with the resource wrapped (`{"product": {...}}`).
+  The doc says only "the updated resource as JSON", so `write_answer` also offers `unwrapped`
+  (the record's fields at the top level), `empty` (200 with no body) and `no_resource`
+  (200 `{"success": true}`): the write happens either way, only the answer differs.
 - Times are "YYYY-MM-DD HH:MM:SS" from a virtual clock that ticks one minute per write, so the
   same seed and the same calls always give the same data.
 """
@@ -43,6 +47,7 @@ GROUP_WORDS = ["Grossist", "Detaljist", "Kafé", "Bakeri", "Kiosk", "Hotell", "K
 # Longest path first so /customers/groups/ and /invoices/sent/ win over their parents.
 _ROUTES = sorted(RESOURCES.values(), key=lambda r: len(r.path), reverse=True)
 _ID = re.compile(r"^(\d+)/(delete/|send/)?$")
+WRITE_ANSWERS = ("wrapped", "unwrapped", "empty", "no_resource")
 
 
 class DokusEmulator(Emulator):
@@ -60,6 +65,7 @@ class DokusEmulator(Emulator):
         password: str = DEFAULT_PASSWORD,
         error_shape: str = "wrapped",
         unknown_fields: str = "ignore",
+        write_answer: str = "wrapped",
     ) -> None:
         super().__init__()
         if validation_status not in (400, 401):
@@ -68,6 +74,9 @@ class DokusEmulator(Emulator):
             raise ValueError("error_shape must be 'wrapped' or 'flat'")
         if unknown_fields not in ("ignore", "reject"):
             raise ValueError("unknown_fields must be 'ignore' or 'reject'")
+        if write_answer not in WRITE_ANSWERS:
+            raise ValueError(f"write_answer must be one of {', '.join(WRITE_ANSWERS)}")
+        self.write_answer = write_answer
         self.validation_status = validation_status
         self.error_shape = error_shape
         self.unknown_fields = unknown_fields
@@ -210,7 +219,18 @@ class DokusEmulator(Emulator):
         if errors:
             return self.validation_error(errors)
         record = self.save(resource.name, cleaned, ident)
-        return Response.json({resource.single_key: self.render(resource, record)})
+        return self._written(resource, record)
+
+    def _written(self, resource: DokusResource, record: dict[str, Any]) -> Response:
+        """The answer to a successful create or update, in the `write_answer` shape."""
+        shown = self.render(resource, record)
+        if self.write_answer == "unwrapped":
+            return Response.json(shown)
+        if self.write_answer == "empty":
+            return Response(status=200, body=b"")
+        if self.write_answer == "no_resource":
+            return Response.json({"success": True})
+        return Response.json({resource.single_key: shown})
 
     def save(self, name: str, values: dict[str, Any], ident: int | None = None) -> dict[str, Any]:
         """Store cleaned values as a new record or over an existing one; set read-only fields."""

@@ -126,12 +126,22 @@ def bookmark_moment(value: object) -> datetime | None:
     return parse_ts(value)
 
 
+def unwrapped_state(state: object) -> dict:
+    """The Singer state inside a Meltano state file or a STATE message, else `state` itself."""
+    if isinstance(state, dict) and "bookmarks" not in state:
+        for wrapper in ("singer_state", "value"):
+            if isinstance(state.get(wrapper), dict):
+                return unwrapped_state(state[wrapper])
+    return state if isinstance(state, dict) else {}
+
+
 def readable_state(state: object, ts_streams: Collection[str]) -> tuple[dict, list[str]]:
     """`state` with every `ts` bookmark in today's form, and one line per part left out.
 
     A state from an older run (epoch numbers, other ISO forms, no `replication_key`, wrapped
-    in Meltano's `singer_state`) must not crash the run; what cannot be read is dropped, so the
-    stream starts over from `start_date` (at-least-once: nothing is lost).
+    in Meltano's `singer_state`) must not crash the run. The tap refuses a bookmark that is no
+    date-time in any form before this (TapDirecto.state_problem); what else cannot be read is
+    dropped, so the stream starts over from `start_date` (at-least-once: nothing is lost).
     """
     if isinstance(state, dict) and "bookmarks" not in state:
         for wrapper in ("singer_state", "value"):  # a Meltano state file, a STATE message

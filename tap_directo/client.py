@@ -22,7 +22,8 @@ from singer_sdk.streams import RESTStream
 
 from connector_common.connection_errors import connection_problem
 from connector_common.redaction import redact
-from connector_common.retry import RetryWaits, is_retryable_status
+from connector_common.retry import RetryWaits, is_retryable_status, response_of
+from connector_common.stream_report import ReportedStreamMixin
 from tap_directo.bookmarks import ResponseMark
 from tap_directo.filters import encode_query
 from tap_directo.parsing import ResponseBodyError, parse_json_records, parse_xml_records
@@ -64,7 +65,7 @@ def describe_failure(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-class DirectoStream(RESTStream):
+class DirectoStream(ReportedStreamMixin, RESTStream):
     """Base of every Directo resource stream; subclasses only carry a `resource` row."""
 
     resource: Resource
@@ -187,6 +188,7 @@ class DirectoStream(RESTStream):
         max_tries = self._tap.retry_max_tries
         for attempt in range(1, max_tries + 1):
             self._tap.rate_limiter.acquire()
+            self.report.request()
             fresh = ResponseMark()
             response = None
             try:
@@ -207,6 +209,8 @@ class DirectoStream(RESTStream):
                         )
                     ) from None
                 wait = waits.after(exc)
+                failed = response_of(exc) or response
+                self.report.retried(wait, failed.status_code if failed is not None else None)
                 self.log(
                     "Retrying %s in %.2f s (try %d of %d): %s",
                     resource.name,

@@ -21,6 +21,7 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE
 from singer_sdk.streams import Stream
 
+from connector_common.stream_report import ReportedStreamMixin
 from tap_directo.bookmarks import ResponseMark, SyncBookmark, format_ts, parse_ts
 from tap_directo.client import DirectoStream
 from tap_directo.conform import Shape, key_types, text_datafields
@@ -316,7 +317,7 @@ class ResourceStream(DirectoStream):
             self._sync_row_batch()
 
 
-class RowsStream(Stream):
+class RowsStream(ReportedStreamMixin, Stream):
     """Lines of orders or invoices: the parent's key plus the line fields, keyed by row_no."""
 
     parent_resource: ClassVar[Resource]

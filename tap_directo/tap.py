@@ -14,13 +14,16 @@ from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.streams import Stream
 
 from connector_common import DISTRIBUTION_NAME
+from connector_common.catalog_selection import check_selection
 from connector_common.config_errors import ValidatedConfigMixin
 from connector_common.fatal_errors import OneLineFatalErrorsMixin
+from connector_common.input_files import BadInputFileError, bookmark_problem
 from connector_common.instants import parse_instant
+from connector_common.log_redaction import RedactedLogsMixin
 from connector_common.redaction import redact, secret_values
 from connector_common.retry import RetryWaits, is_retryable_status, response_of
 from connector_common.token_bucket import TokenBucket
-from tap_directo.bookmarks import readable_state
+from tap_directo.bookmarks import bookmark_moment, readable_state, unwrapped_state
 from tap_directo.client import describe_failure
 from tap_directo.filters import filter_errors
 from tap_directo.inference import SAMPLE_RECORDS, Sample, sample_resource
@@ -39,7 +42,7 @@ from tap_directo.streams import STREAM_CLASSES
 DEFAULT_BASE_URL = "https://login.directo.ee/apidirect"
 
 
-class TapDirecto(OneLineFatalErrorsMixin, ValidatedConfigMixin, Tap):
+class TapDirecto(OneLineFatalErrorsMixin, ValidatedConfigMixin, RedactedLogsMixin, Tap):
     """Singer tap for the Directo ERP REST API."""
 
     name = "tap-directo"
@@ -180,11 +183,23 @@ class TapDirecto(OneLineFatalErrorsMixin, ValidatedConfigMixin, Tap):
         errors += primary_keys_errors(config.get("primary_keys"))
         return errors
 
+    @classmethod
+    def state_problem(cls, state: dict) -> str | None:
+        """A bookmark no form of which is a date-time is refused before the first request.
+
+        Older forms (epoch numbers, other ISO forms, Meltano's `singer_state` wrapper) are
+        read (bookmarks.readable_state).
+        """
+        return bookmark_problem(unwrapped_state(state), lambda v: bookmark_moment(v) is not None)
+
     def load_state(self, state: dict) -> None:
-        """Read states of older runs too (bookmarks.readable_state); never crash on them."""
+        """Read states of older runs too (bookmarks.readable_state); refuse unreadable ones."""
+        problem = self.state_problem(state)
+        if problem:
+            raise BadInputFileError(f"state: {problem}.")
         readable, problems = readable_state(state, RESOURCES_BY_NAME)
-        for problem in problems:
-            self.logger.warning("%s", problem)
+        for line in problems:
+            self.logger.warning("%s", line)
         super().load_state(readable)
 
     # -- shared per run --------------------------------------------------------------------
@@ -264,6 +279,11 @@ class TapDirecto(OneLineFatalErrorsMixin, ValidatedConfigMixin, Tap):
         return None
 
     # -- streams ---------------------------------------------------------------------------
+    def sync_all(self) -> None:
+        """Refuse a catalog that selects only streams this tap does not have (before syncing)."""
+        check_selection(self.input_catalog, self.streams, self.logger)
+        super().sync_all()
+
     def discover_streams(self) -> list[Stream]:
         streams: list[Stream] = []
         as_object = bool(self.config.get("datafields_as_object"))

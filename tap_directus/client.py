@@ -24,7 +24,8 @@ from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from connector_common.connection_errors import connection_problem
 from connector_common.rate_limit import RateLimiter
 from connector_common.redaction import redact
-from connector_common.retry import is_retryable_status, retry_waits, small_jitter
+from connector_common.retry import is_retryable_status, response_of, retry_waits, small_jitter
+from connector_common.stream_report import StreamReport
 
 API_PATH = "/api/1.1"
 RETRY_BASE_SECONDS = 1.0  # first wait without Retry-After; tests lower it
@@ -298,13 +299,31 @@ class DirectusClient:
             )
         return str(token)
 
-    def get(self, path: str, params: Mapping[str, Any] | None = None, what: str = "") -> dict:
-        """GET `/api/1.1{path}` with retries; the parsed JSON body."""
+    def get(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        what: str = "",
+        report: StreamReport | None = None,
+    ) -> dict:
+        """GET `/api/1.1{path}` with retries; the parsed JSON body. `report` counts them."""
+
+        def retried(details: Any) -> None:
+            if report is not None:
+                response = response_of(details.get("exception"))
+                status = response.status_code if response is not None else None
+                report.retried(float(details.get("wait") or 0), status)
 
         @backoff.on_exception(
-            wait_generator, RETRIED_EXCEPTIONS, max_tries=MAX_TRIES, jitter=small_jitter
+            wait_generator,
+            RETRIED_EXCEPTIONS,
+            max_tries=MAX_TRIES,
+            jitter=small_jitter,
+            on_backoff=retried,
         )
         def call() -> dict:
+            if report is not None:
+                report.request()
             with redacted_request_errors(self.secrets):
                 response = self.session.get(
                     f"{self.api_url}{path}", params=params, auth=self.auth, timeout=self.timeout

@@ -18,7 +18,8 @@ from singer_sdk import RESTStream
 from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.pagination import BaseAPIPaginator
 
-from connector_common.retry import small_jitter
+from connector_common.retry import response_of, small_jitter
+from connector_common.stream_report import ReportedStreamMixin
 from tap_directus.client import (
     MAX_TRIES,
     check_response,
@@ -90,7 +91,7 @@ class CursorPaginator(BaseAPIPaginator[int]):
         return not self.cursor.done
 
 
-class DirectusTableStream(RESTStream[int]):
+class DirectusTableStream(ReportedStreamMixin, RESTStream[int]):
     """Rows of one Directus table."""
 
     _LOG_REQUEST_METRIC_URLS = False
@@ -118,8 +119,15 @@ class DirectusTableStream(RESTStream[int]):
         self._ignored_columns: set[str] = set()
         super().__init__(tap, name=name, schema=schema, path=f"/tables/{name}/rows")
         self.primary_keys = [primary_key]
+        self._paging_key = primary_key
         self.replication_key = replication_key
         self._requests_session = new_session(tap.limiter, self.user_agent)
+
+    def apply_catalog(self, catalog: Any) -> None:
+        """A catalog stream without key_properties keeps the key the tap pages on (was a crash)."""
+        super().apply_catalog(catalog)
+        if not self.primary_keys:
+            self.primary_keys = [self._paging_key]
 
     @property
     def url_base(self) -> str:
@@ -160,7 +168,15 @@ class DirectusTableStream(RESTStream[int]):
     def backoff_jitter(self, value: float) -> float:
         return small_jitter(value)
 
+    def backoff_handler(self, details: Any) -> None:
+        response = response_of(details.get("exception"))
+        self.report.retried(
+            float(details.get("wait") or 0), response.status_code if response is not None else None
+        )
+        super().backoff_handler(details)
+
     def _request(self, prepared_request: requests.PreparedRequest, context: Any) -> Any:
+        self.report.request()
         with redacted_request_errors(self.directus.secrets):
             return super()._request(prepared_request, context)
 
@@ -218,6 +234,7 @@ class DirectusTableStream(RESTStream[int]):
                 "columns": f"{pk},{upd}",
             },
             what=f"table `{self.name}`",
+            report=self.report,
         )
         data = newest.get("data")
         upper = data[0].get(upd) if isinstance(data, list) and data else None

@@ -11,11 +11,14 @@ from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
 
 from connector_common import DISTRIBUTION_NAME
+from connector_common.catalog_selection import check_selection
 from connector_common.config_errors import ValidatedConfigMixin
 from connector_common.fatal_errors import OneLineFatalErrorsMixin, default_fatal_message
+from connector_common.input_files import BadInputFileError, bookmark_problem
 from connector_common.instants import parse_instant
+from connector_common.log_redaction import RedactedLogsMixin
 from connector_common.rate_limit import RateLimiter
-from connector_common.redaction import secret_values
+from connector_common.redaction import basic_auth_value, secret_values
 from tap_directus.client import AUTH_METHODS, MAX_TRIES, DirectusClient, auth_style
 from tap_directus.discovery import (
     LOGGER,
@@ -34,7 +37,7 @@ FILTER_OPERATORS = {
 }  # fmt: skip
 
 
-class TapDirectus(OneLineFatalErrorsMixin, ValidatedConfigMixin, Tap):
+class TapDirectus(OneLineFatalErrorsMixin, ValidatedConfigMixin, RedactedLogsMixin, Tap):
     """Discovers the tables of a Directus 1.1 API and syncs them, incrementally when possible."""
 
     name = "tap-directus"
@@ -165,7 +168,11 @@ class TapDirectus(OneLineFatalErrorsMixin, ValidatedConfigMixin, Tap):
 
     @cached_property
     def secrets(self) -> list[str]:
-        return secret_values(dict(self.config), self.config_jsonschema)
+        """Secret settings, and the basic-auth value the token goes out in with `basic`."""
+        secrets = secret_values(dict(self.config), self.config_jsonschema)
+        if auth_style(self.config) == "basic" and self.config.get("token"):
+            secrets.append(basic_auth_value(str(self.config["token"]), ""))
+        return secrets
 
     @cached_property
     def limiter(self) -> RateLimiter:
@@ -176,6 +183,18 @@ class TapDirectus(OneLineFatalErrorsMixin, ValidatedConfigMixin, Tap):
     def client(self) -> DirectusClient:
         return DirectusClient(self.config, self.limiter, self.secrets)
 
+    # ------------------------------------------------------------------ state
+    @classmethod
+    def state_problem(cls, state: dict) -> str | None:
+        """Bookmarks are update dates: anything else is refused before the first request."""
+        return bookmark_problem(state)
+
+    def load_state(self, state: dict) -> None:
+        problem = self.state_problem(state)
+        if problem:
+            raise BadInputFileError(f"state: {problem}.")
+        super().load_state(state)
+
     # ------------------------------------------------------------------ CLI modes
     @classmethod
     def fatal_message(cls, exc: BaseException) -> str | None:
@@ -183,6 +202,11 @@ class TapDirectus(OneLineFatalErrorsMixin, ValidatedConfigMixin, Tap):
         if isinstance(exc, PagingError):
             return str(exc)
         return default_fatal_message(exc, tries=MAX_TRIES, service="Directus")
+
+    def sync_all(self) -> None:
+        """Refuse a catalog that selects only streams this tap does not have (before syncing)."""
+        check_selection(self.input_catalog, self.streams, self.logger)
+        super().sync_all()
 
     def discover_streams(self) -> list[DirectusTableStream]:
         if self.input_catalog is not None:

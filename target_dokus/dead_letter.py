@@ -2,7 +2,8 @@
 
 Each line holds the record, its stream and resource, the HTTP status and Dokus' message. The
 line is flushed and synced before the record counts as handled, because the tap's state may
-move past the record as soon as it is.
+move past the record as soon as it is. The records hold customer names and e-mails, so the
+file (and a folder made for it) is readable by its owner only.
 """
 
 from __future__ import annotations
@@ -45,8 +46,10 @@ class DeadLetterFile:
         }
         line = redact(json.dumps(entry, default=str, ensure_ascii=False), self.secrets)
         with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as handle:
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            os.fchmod(fd, 0o600)  # also a file an older version made world-readable
+            with os.fdopen(fd, "a", encoding="utf-8") as handle:
                 handle.write(line + "\n")
                 handle.flush()
                 os.fsync(handle.fileno())

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 from singer_sdk.exceptions import (
+    InvalidJSONSchema,
     InvalidRecord,
     MissingKeyPropertiesError,
     RecordsWithoutSchemaException,
@@ -14,6 +13,7 @@ from singer_sdk.singerlib.exceptions import InvalidInputLine
 # Singer input the target cannot take: the tap (or a stream map) must change, not Dokus.
 BAD_INPUT_ERRORS = (
     InvalidInputLine,
+    InvalidJSONSchema,
     InvalidRecord,
     MissingKeyPropertiesError,
     RecordsWithoutSchemaException,
@@ -43,13 +43,3 @@ class DokusUnavailableError(DokusRecordError):
 
 class DokusAmbiguousError(Exception):
     """A create may or may not have happened (connection lost, unreadable 2xx body)."""
-
-
-def bad_input_message(exc: Exception) -> str:
-    """singer-sdk's message on one line, without the list of every field the record has."""
-    text = re.sub(r",? *Record Keys: .*", "", str(exc), flags=re.DOTALL)
-    text = " ".join(text.split())
-    fix = "Fix the tap's output"
-    if isinstance(exc, InvalidRecord | MissingKeyPropertiesError):
-        fix += " or reshape it with stream_maps"
-    return f"Bad Singer input, nothing after it was written: {text} {fix}."

@@ -3,6 +3,8 @@
 One `GET /X/` per resource and run gives match key -> existing record, so deciding between
 create, update and "nothing to do" costs no further requests. Writes made during the run are
 folded back in, so two records with the same key in one run update rather than duplicate.
+A key whose create got an answer without the record is "unsure" until a search settles it:
+the index cannot say whether Dokus holds it, so nobody may create it from the index alone.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ class DokusResourceIndex:
         self.logger = logger
         self._by_id: dict[int, dict[str, Any]] = {}
         self._by_key: dict[MatchKey, int] = {}
+        self._unsure: set[MatchKey] = set()
         self._lock = threading.Lock()
         self.loaded = False
 
@@ -108,6 +111,15 @@ class DokusResourceIndex:
         if key is not None and self._by_key.get(key) == ident:
             del self._by_key[key]
 
+    def mark_unsure(self, key: MatchKey) -> None:
+        """A create for `key` may have happened: the next look-up must ask Dokus (search)."""
+        with self._lock:
+            self._unsure.add(key)
+
+    def is_unsure(self, key: MatchKey) -> bool:
+        with self._lock:
+            return key in self._unsure
+
     def by_id(self, ident: int) -> dict[str, Any] | None:
         with self._lock:
             return self._by_id.get(ident)
@@ -120,13 +132,17 @@ class DokusResourceIndex:
     def search(self, key: MatchKey) -> dict[str, Any] | None:
         """Ask Dokus directly (list search criteria) whether a record with `key` exists.
 
-        Used after a create whose answer was lost; the criteria are a contains-match (and
-        Dokus ignores criteria it does not know), so the exact match is checked here.
+        Used after a create whose answer did not show the record; the criteria are a
+        contains-match (and Dokus ignores criteria it does not know), so the exact match is
+        checked here. An answer settles an unsure key; a failed search leaves it unsure.
         """
         params = dict(zip(self.key_fields, key, strict=True))
         answer = self.client.request("GET", self.resource.path, params=params)
-        for record in self._unwrap_list(answer.body):
-            if match_key(self.key_fields, record) == key:
-                self.remember(record)
-                return record
-        return None
+        matches = [
+            r for r in self._unwrap_list(answer.body) if match_key(self.key_fields, r) == key
+        ]
+        with self._lock:
+            self._unsure.discard(key)
+            for record in sorted(matches, key=lambda r: int(r["id"])):
+                self._remember_locked(record, keep_existing=True)
+        return min(matches, key=lambda r: int(r["id"])) if matches else None

@@ -62,6 +62,7 @@ class DokusRun:
         self.on_error = config.get("on_error") or "dead_letter"
         self.counts: dict[str, Counter[str]] = {}
         self.failure: BaseException | None = None
+        self.schema_refused = 0
         self._upserters: dict[str, DokusUpserter] = {}
         self._lock = threading.Lock()
 
@@ -96,6 +97,27 @@ class DokusRun:
     def raise_if_failed(self) -> None:
         if self.failure is not None:
             raise self.failure
+
+    def note_schema_refusal(self, resource: str) -> None:
+        """A record dead-lettered because it violates its stream's schema."""
+        with self._lock:
+            self.schema_refused += 1
+        self.tally(resource, "dead_lettered")
+
+    def refusal_summary(self) -> str | None:
+        """The run's last line when records were dead-lettered, else None."""
+        total = self.dead_letters.count
+        if not total:
+            return None
+        parts = []
+        if total > self.schema_refused:
+            parts.append(f"{total - self.schema_refused} record(s) refused by Dokus")
+        if self.schema_refused:
+            parts.append(f"{self.schema_refused} record(s) that violate their stream's schema")
+        return (
+            f"{' and '.join(parts)} were written to {self.dead_letters.path}; fix them and "
+            "re-run (python -m target_dokus.replay)"
+        )
 
     def tally(self, resource: str, outcome: str) -> None:
         with self._lock:

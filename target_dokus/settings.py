@@ -12,7 +12,7 @@ from singer_sdk import typing as th
 
 from target_dokus.resources import RESOURCES, SENT_INVOICES_REFUSAL, WRITABLE_RESOURCES
 
-DEFAULT_DEAD_LETTER_PATH = "target-dokus-dead-letter.jsonl"
+DEFAULT_DEAD_LETTER_PATH = "output/target-dokus-dead-letter.jsonl"  # git-ignored
 MAX_CONCURRENCY = 32
 _SUBDOMAIN = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$", re.IGNORECASE)
 
@@ -81,7 +81,10 @@ CONFIG_SCHEMA = th.PropertiesList(
         "dead_letter_path",
         th.StringType,
         default=DEFAULT_DEAD_LETTER_PATH,
-        description="JSONL file that refused records are appended to.",
+        description=(
+            "JSONL file that refused records are appended to (created readable by its owner "
+            "only; keep it out of version control, as output/ is)."
+        ),
     ),
     th.Property(
         "dry_run",

@@ -1,8 +1,9 @@
 """Sinks: one for streams mapped to a Dokus resource, one that skips unmapped streams.
 
-DokusSink hands each record to a worker lane and counts it as pending; singer-sdk calls
-`process_batch` from `drain_all` before it emits state, and that waits for every pending
-record to be written or dead-lettered. So state never moves past a record still in flight.
+DokusSink hands each record to a worker lane and counts it as pending. The target's state gate
+numbers each record and lets a STATE out once every record before it is written or
+dead-lettered; `process_batch` (singer-sdk's drain) waits for every pending record. So state
+moves as data lands, and never past a record still in flight or failed.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from singer_sdk.sinks import Sink
 
 from target_dokus.errors import DokusRecordError, DokusRunError
+from target_dokus.record_checks import RecordChecker, SchemaViolation
 from target_dokus.resources import DELETED_AT
 
 if TYPE_CHECKING:
@@ -32,6 +34,9 @@ class DokusSink(Sink):
         key_properties: Sequence[str] | None,
     ) -> None:
         self.run = target.run
+        self.state_gate = target.state_gate
+        self.input_line = target.input_line
+        self._checker: RecordChecker | None = None
         self.resource_name = target.resource_for(stream_name) or ""
         self._pending: list[Future[Any]] = []
         super().__init__(target, stream_name, schema, key_properties)
@@ -49,15 +54,74 @@ class DokusSink(Sink):
         # at the first request, before any record is queued.
         self.upserter = self.run.upserter(self.resource_name)
 
+    def get_validator(self) -> RecordChecker | None:
+        """Our checker keeps a violation for `process_record` instead of ending the run."""
+        self._checker = RecordChecker(self.schema) if self.validate_schema else None
+        return self._checker
+
+    def _parse_timestamps_in_record(self, record: dict, schema: dict, treatment: Any) -> None:
+        """singer-sdk's date-time parsing, but an unparsable value is a violation, not a crash."""
+        if self._checker is None:
+            super()._parse_timestamps_in_record(record, schema, treatment)
+            return
+        if self._checker.violation is not None:
+            return  # dead-lettered as it came
+        original = dict(record)
+        try:
+            super()._parse_timestamps_in_record(record, schema, treatment)
+        except ValueError as exc:
+            field = str(exc).split("field '", 1)[-1].split("'", 1)[0]
+            self._checker.flag_unparsable(field, "is not a valid date-time", original)
+
     def process_record(self, record: dict, context: dict) -> None:
         self.run.raise_if_failed()
+        if self._checker is not None and self._checker.violation is not None:
+            self._refuse_violation(self._checker.violation)
+            return
         deleted_at = record.get(DELETED_AT)
         clean = {k: v for k, v in record.items() if not k.startswith("_sdc_")}
         payload, key = self.upserter.prepare(clean)
         lane = self.upserter.lane_key(clean, key)
-        self._pending.append(
-            self.run.lanes.submit(lane, lambda: self._write(clean, payload, key, deleted_at))
+        number = self.state_gate.record_read()
+
+        def job() -> str:
+            outcome = self._write(clean, payload, key, deleted_at)
+            # Written or dead-lettered: state may pass it (before the future completes, so a
+            # drain that waits for the future also waits for the state it lets out).
+            self.state_gate.record_done(number)
+            return outcome
+
+        self._pending.append(self.run.lanes.submit(lane, job))
+
+    def _refuse_violation(self, violation: SchemaViolation) -> None:
+        """Dead-letter a record that violates its schema (on the reader: in input order)."""
+        message = violation.describe(self.stream_name, self.input_line())
+        if self.run.on_error == "fail":
+            # Let the records before it land first, so the last state covers them.
+            for future in self._pending:
+                future.exception()
+            failure = DokusRunError(
+                f"{message} (on_error is fail; fix the tap's output or reshape it with "
+                "stream_maps; nothing after it was written)"
+            )
+            self.run.fail(failure)
+            raise failure
+        record = {
+            k: v
+            for k, v in violation.record.items()
+            if not k.startswith("_sdc_") or k == DELETED_AT
+        }
+        if record.get(DELETED_AT) is None:
+            record.pop(DELETED_AT, None)
+        self.run.dead_letters.append(
+            record=record,
+            stream=self.stream_name,
+            resource=self.resource_name,
+            status=None,
+            message=message,
         )
+        self.run.note_schema_refusal(self.resource_name)
+        self.logger.warning("%s: dead-lettered", message)
 
     def _write(
         self, record: dict[str, Any], payload: dict[str, Any], key: Any, deleted_at: Any

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from target_dokus.client import DokusClient
+from target_dokus.client import DokusAnswer, DokusClient
 from target_dokus.errors import DokusAmbiguousError, DokusRecordError, DokusUnavailableError
 from target_dokus.payload import MatchKey, is_unchanged, match_key, to_payload
 from target_dokus.resource_index import DokusResourceIndex
@@ -65,7 +65,7 @@ class DokusUpserter:
             return self._create(payload, key)
         if is_unchanged(self.resource, payload, existing):
             return "unchanged"
-        return self._update(int(existing["id"]), payload, key)
+        return self._update(existing, payload, key)
 
     # ----- finding the Dokus record ---------------------------------------------------------
 
@@ -94,6 +94,9 @@ class DokusUpserter:
                 f"record has no value for the match key {'+'.join(self.index.key_fields)} of "
                 f"{name} (and no Dokus id); fill it or set match_keys.{name}",
             )
+        if self.index.is_unsure(key):
+            # An earlier create for this key got an answer without the record: ask Dokus.
+            return self.index.search(key)
         return self.index.by_key(key)
 
     def _describe(self, key: MatchKey) -> str:
@@ -110,35 +113,69 @@ class DokusUpserter:
         return f"would_{action}"
 
     def _create(self, payload: dict[str, Any], key: MatchKey | None) -> str:
+        """Create, and never twice for one key: an answer without the record means "maybe".
+
+        A lost connection, an unreadable body, a 200 with no body or a body without the
+        record: the create may have happened, and the index cannot learn the new id. The key
+        is marked unsure and Dokus is searched before anything else is done for that key.
+        """
         if self.dry_run:
             return self._would("create", key, payload)
+        assert key is not None  # _existing refuses records without a key or an id
         path = f"{self.resource.path}create/"
         for _ in range(AMBIGUOUS_CREATE_TRIES):
             try:
-                answer = self.client.request("POST", path, payload, idempotent=False)
+                answer: DokusAnswer | None = self.client.request(
+                    "POST", path, payload, idempotent=False
+                )
             except DokusAmbiguousError:
-                # The create may have happened: look before trying again, never duplicate.
-                found = self.index.search(key) if key is not None else None
-                if found is None:
-                    continue
+                answer = None
+            created = self._held_record(answer.body, key) if answer is not None else None
+            if created is not None:
+                self.index.remember(created)
+                return "created"
+            self.index.mark_unsure(key)
+            found = self.index.search(key)
+            if found is not None:
                 if is_unchanged(self.resource, payload, found):
                     return "created"
-                return self._update(int(found["id"]), payload, key)
-            self._remember(answer.body)
-            return "created"
+                return self._update(found, payload, key)
+            if answer is not None:  # Dokus said "saved" yet shows no such record
+                self.index.mark_unsure(key)
+                raise DokusRecordError(
+                    answer.status,
+                    f"Dokus answered the create of {self.resource.name} ({self._describe(key)}) "
+                    f"with HTTP {answer.status} but without the {self.resource.single_key}, and "
+                    f"a search by {'+'.join(self.index.key_fields)} does not find it; check "
+                    "Dokus for it before replaying this record",
+                )
         raise DokusUnavailableError(None, f"create of {self.resource.name} got no usable answer")
 
-    def _update(self, ident: int, payload: dict[str, Any], key: MatchKey | None) -> str:
+    def _update(
+        self, existing: dict[str, Any], payload: dict[str, Any], key: MatchKey | None
+    ) -> str:
         if self.dry_run:
             return self._would("update", key, payload)
+        ident = int(existing["id"])
         answer = self.client.request("POST", f"{self.resource.path}{ident}/", payload)
-        self._remember(answer.body)
+        # An answer without the record: Dokus holds what it held plus what was sent.
+        held = self._held_record(answer.body, None)
+        self.index.remember(held if held is not None else {**existing, **payload, "id": ident})
         return "updated"
 
-    def _remember(self, body: Any) -> None:
-        record = body.get(self.resource.single_key) if isinstance(body, dict) else None
-        if isinstance(record, dict) and record.get("id") is not None:
-            self.index.remember(record)
+    def _held_record(self, body: Any, key: MatchKey | None) -> dict[str, Any] | None:
+        """The written record if the answer holds it (wrapped, or bare with an id), else None.
+
+        A record whose match key differs from the one sent is not the one written.
+        """
+        if not isinstance(body, dict):
+            return None
+        record = body.get(self.resource.single_key, body)
+        if not isinstance(record, dict) or record.get("id") is None:
+            return None
+        if key is not None and match_key(self.index.key_fields, record) != key:
+            return None
+        return record
 
     def _delete(self, record: Mapping[str, Any], key: MatchKey | None) -> str:
         if not self.hard_delete:

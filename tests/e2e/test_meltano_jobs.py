@@ -7,6 +7,9 @@ everything, the second moves only what changed.
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -18,7 +21,7 @@ from sandbox.common import SandboxServer
 from sandbox.directo import DirectoEmulator
 from sandbox.directus import DirectusEmulator
 from sandbox.dokus import DokusEmulator
-from sandbox.meltano_project import MeltanoProject
+from sandbox.meltano_project import MELTANO, ROOT, MeltanoProject
 
 SIZE = 12
 
@@ -37,7 +40,9 @@ def sandboxes() -> Iterator[dict[str, SandboxServer]]:
 
 @pytest.fixture(scope="module")
 def project(
-    sandboxes: dict[str, SandboxServer], tmp_path_factory: pytest.TempPathFactory
+    sandboxes: dict[str, SandboxServer],
+    tmp_path_factory: pytest.TempPathFactory,
+    meltano_installed: None,
 ) -> MeltanoProject:
     project = MeltanoProject(
         tmp_path_factory.mktemp("meltano"),
@@ -55,7 +60,6 @@ def project(
             "TARGET_DOKUS_TIMEOUT": "60",
         }
     )
-    project.meltano("install")
     return project
 
 
@@ -162,3 +166,72 @@ def test_directo_to_dokus_upserts_products_and_customers(
     assert len(writes) == 2
     remaining = {p["product_number"] for p in dokus.data["products"].values()}
     assert changed["deleted"][0]["code"] not in remaining
+
+
+def test_the_readme_replay_of_a_dead_letter_file_through_meltano(
+    project: MeltanoProject, sandboxes: dict[str, SandboxServer], tmp_path: Path
+) -> None:
+    """`python -m target_dokus.replay FILE | meltano invoke target-dokus--directo-replay`:
+    the job's match keys (customers by e-mail) find what the job wrote, so nothing is
+    duplicated, and a record refused again goes to the dead-letter file, not the project root."""
+    dokus = sandboxes["dokus"].emulator
+    assert isinstance(dokus, DokusEmulator)
+    customer = dokus.insert("customers")  # what the job wrote before the refusal
+    refused = {"email": customer["email"], "name": f"{customer['name']} AS", "phone": None}
+    still_bad = {"product_number": "R-1", "name": "Uten pris", "price": "ikke et tall"}
+    replaying = tmp_path / "dokus-dead-letter.replaying.jsonl"
+    replaying.write_text(
+        "".join(
+            json.dumps({"stream": s, "resource": r, "record": rec}) + "\n"
+            for s, r, rec in (("customers", "customers", refused), ("items", "products", still_bad))
+        )
+    )
+    replay = subprocess.run(
+        [sys.executable, "-m", "target_dokus.replay", str(replaying)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    dead = tmp_path / "refused-again.jsonl"
+    env = {k: v for k, v in project.env.items() if k != "TARGET_DOKUS_DEAD_LETTER_PATH"}
+    env["TARGET_DOKUS__DIRECTO_REPLAY_DEAD_LETTER_PATH"] = str(dead)
+    customers_before = len(dokus.data["customers"])
+    result = subprocess.run(
+        [str(MELTANO), "invoke", "target-dokus--directo-replay"],
+        input=replay.stdout,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0  # one record was refused again
+    assert len(dokus.data["customers"]) == customers_before
+    assert dokus.data["customers"][customer["id"]]["name"] == refused["name"]
+    assert [json.loads(line)["record"] for line in dead.read_text().splitlines()] == [still_bad]
+    assert not (ROOT / "target-dokus-dead-letter.jsonl").exists()
+
+
+def test_config_test_commands_as_documented(
+    project: MeltanoProject, sandboxes: dict[str, SandboxServer]
+) -> None:
+    """The README's `meltano config test` lines, exit codes included (Meltano 4.4.1's own bug)."""
+    dokus = sandboxes["dokus"].emulator
+    assert isinstance(dokus, DokusEmulator)
+    tap = project.completed("config", "test", "tap-directo")
+    assert tap.returncode == 0, tap.stderr[-2000:]
+    assert "Plugin configuration is valid" in tap.stdout + tap.stderr
+
+    dokus.log.clear()
+    loader = project.completed("config", "test", "target-dokus")
+    output = loader.stdout + loader.stderr
+    # Meltano logs this only when the loader exited 0 with no error line: the loader's success
+    assert "Test data was written to your target system" in output
+    # then Meltano's clean-up terminates the loader that already exited: a race it nearly
+    # always loses (exit 1, ProcessLookupError traceback); exit 0 when it wins
+    assert (loader.returncode, "ProcessLookupError" in output) in {(1, True), (0, False)}
+    assert dokus.log.entries() == [], "meltano_test_stream must not reach Dokus"
+
+    meltano3 = project.completed("config", "target-dokus", "test")
+    assert meltano3.returncode == 2
+    assert "No such command 'target-dokus'" in meltano3.stdout + meltano3.stderr

@@ -479,3 +479,26 @@ def test_fault_control_api_over_http(dokus_sandbox: SandboxServer) -> None:
     assert added.status_code == 200
     assert get(dokus_sandbox, "/products/").status_code == 500
     assert get(dokus_sandbox, "/products/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("write_answer", "expected"),
+    [
+        ("wrapped", lambda body: body["product"]["product_number"] == "1234"),
+        ("unwrapped", lambda body: body["product_number"] == "1234" and "id" in body),
+        ("empty", lambda body: body is None),
+        ("no_resource", lambda body: body == {"success": True}),
+    ],
+)
+def test_write_answer_shapes_the_200_but_the_write_happens(
+    serve: Callable[[Emulator], SandboxServer], write_answer: str, expected: Callable
+) -> None:
+    server = serve(DokusEmulator(size=0, write_answer=write_answer))
+    created = post(server, "/products/create/", WRITABLE[2][4])
+    assert created.status_code == 200
+    assert expected(created.json() if created.content else None)
+    (held,) = get(server, "/products/").json()["products"]
+    assert held["product_number"] == "1234"
+    updated = post(server, f"/products/{held['id']}/", {"name": "Q"})
+    assert updated.status_code == 200
+    assert get(server, f"/products/{held['id']}/").json()["product"]["name"] == "Q"

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from directo_tap_run import SyncOutput, config_for, run_tap, run_tap_failing
 
+from connector_common.input_files import BadInputFileError
 from sandbox.common import Request, Response, SandboxServer
 from sandbox.directo import DirectoEmulator, directo_error
 
@@ -231,26 +232,36 @@ def test_older_bookmark_forms_are_read(
 
 
 @pytest.mark.parametrize(
-    "state",
+    ("state", "problem"),
     [
-        {"bookmarks": {"orders": {"replication_key": "ts", "replication_key_value": "last week"}}},
-        {"bookmarks": {"orders": {"replication_key": "ts", "replication_key_value": [2025]}}},
-        {"bookmarks": {"orders": None}},
-        {"bookmarks": ["orders"]},
+        (
+            {
+                "bookmarks": {
+                    "orders": {"replication_key": "ts", "replication_key_value": "last week"}
+                }
+            },
+            """the bookmark of stream 'orders' ("last week") is not a date-time""",
+        ),
+        (
+            {"bookmarks": {"orders": {"replication_key": "ts", "replication_key_value": [2025]}}},
+            "the bookmark of stream 'orders' ([2025]) is not a date-time",
+        ),
+        ({"bookmarks": {"orders": None}}, "the bookmark of stream 'orders' is null, not an object"),
+        ({"bookmarks": ["orders"]}, "`bookmarks` is a JSON list, not an object"),
     ],
     ids=["garbage", "list_value", "null_entry", "list_bookmarks"],
 )
-def test_unreadable_bookmark_warns_and_starts_over(
-    serve: Serve, state: dict, caplog: pytest.LogCaptureFixture
+def test_unreadable_bookmark_is_refused_before_the_first_request(
+    serve: Serve, state: dict, problem: str
 ) -> None:
+    """Issue 10: a bookmark no form of which is a date-time stops the run with one line,
+    instead of silently re-syncing everything."""
     emulator = DirectoEmulator(size=20, rate_limit_per_minute=0)
     server = serve(emulator)
-    out = run_tap(config_for(server), state=state, streams={"orders"})
-    assert len(out.records["orders"]) == 20  # everything again: nothing lost
-    (entry,) = emulator.log.entries(path_prefix=API + "orders")
-    assert entry.query == []
-    assert "state:" in caplog.text
-    assert out.bookmark("orders")
+    with pytest.raises(BadInputFileError) as refused:
+        run_tap(config_for(server), state=state, streams={"orders"})
+    assert str(refused.value).startswith(f"state: {problem}")
+    assert emulator.log.entries(path_prefix=API + "orders") == []
 
 
 def test_meltano_state_file_is_unwrapped(serve: Serve) -> None:

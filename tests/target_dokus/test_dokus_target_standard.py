@@ -3,8 +3,8 @@
 Their streams (test_array_data, TestCamelcase, ...) map to no Dokus resource, so these pin
 that any Singer input the SDK must cope with is read, validated and skipped without a request
 (the base_url below is never contacted). singer-sdk's default target suite already leaves out
-the multiple-state-messages test, which would not apply either: state goes out only after
-in-flight writes are confirmed, at drain time.
+the multiple-state-messages test, which would not apply either: each state goes out only once
+the writes before it are confirmed (target_dokus/state_gate.py).
 """
 
 from __future__ import annotations
