@@ -4,8 +4,8 @@ A sliding window of 60 per minute lets 60 requests go at once, and a server that
 limit with a small bucket (burst 1 to 10) then answers 429. A token bucket of burst 1 spaces
 requests evenly (1 s apart at 60/min), so such a server never has to refuse one; a larger
 `burst` lets that many go back to back after a pause. One instance is shared by every stream of
-a run, because an API's limit is per key. It starts empty (see `__init__`). The spacing carries a small margin (`MARGIN`) so that
-network jitter never brings two requests closer at the server than its refill allows.
+a run, because an API's limit is per key. It starts empty (see `__init__`). The spacing carries a margin (2 %, at least 30 ms) so that
+jitter never brings two requests closer at the server than its refill allows.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import threading
 import time
 from collections.abc import Callable
 
-MARGIN = 0.02  # 2 % slower than the configured rate
+MARGIN = 0.02  # 2 % slower than the configured rate,
+MIN_MARGIN_SECONDS = 0.03  # and at least 30 ms per request (jitter between threads and hosts)
 
 
 class TokenBucket:
@@ -31,7 +32,10 @@ class TokenBucket:
     ) -> None:
         self.limit = float(requests_per_minute or 0)
         self.burst = max(1, int(burst))
-        self.interval = window_seconds / self.limit * (1 + MARGIN) if self.limit > 0 else 0.0
+        self.interval = 0.0
+        if self.limit > 0:
+            spacing = window_seconds / self.limit
+            self.interval = spacing + max(spacing * MARGIN, MIN_MARGIN_SECONDS)
         self._clock = clock
         self._sleep = sleep
         # Starts empty: the previous process (Meltano's discovery, the last run) may have
@@ -50,8 +54,8 @@ class TokenBucket:
                 now = self._clock()
                 self._tokens = min(self.burst, self._tokens + (now - self._at) / self.interval)
                 self._at = now
-                if self._tokens >= 1.0:
-                    self._tokens -= 1.0
+                if self._tokens >= 1.0 - 1e-9:  # float rounding must not spin on a 1e-16 wait
+                    self._tokens = max(self._tokens - 1.0, 0.0)
                     return waited
                 pause = (1.0 - self._tokens) * self.interval
             self._sleep(pause)

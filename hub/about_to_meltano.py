@@ -1,8 +1,11 @@
 """Turn a plugin's `--about --format json` into Meltano settings, so definitions never drift.
 
-`python -m hub.about_to_meltano` rewrites the Meltano Hub definitions `hub/<plugin>.yml` and
-the `capabilities`/`settings` of the three custom plugins in meltano.yml (everything else there
-is kept); tests/e2e/test_plugin_definitions.py checks both against `--about`.
+`python -m hub.about_to_meltano` rewrites the Meltano Hub definitions
+`hub/<type>/<plugin>/<variant>.yml` (Hub's layout, keys and settings in Hub's order, secrets as
+`kind: password`, object settings split into dotted names as Hub does) and the
+`capabilities`/`settings` of the three custom plugins in meltano.yml (everything else there is
+kept); tests/e2e/test_plugin_definitions.py checks both against `--about` and runs Hub's own
+schema and yamllint config (vendored in hub/hub_schema/) on the definitions.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from importlib.metadata import metadata
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +34,7 @@ PLUGINS = {
         "label": "Directo ERP",
         "description": "Directo ERP items, customers, orders, invoices, stock and deletions",
         "domain_url": "https://directo.ee",
+        "logo": "directo.png",
         "keywords": ["erp", "meltano_sdk"],
     },
     "tap-directus": {
@@ -37,6 +42,7 @@ PLUGINS = {
         "label": "Directus 6 (API 1.1)",
         "description": "Every table of a Directus 6 instance, discovered from its API",
         "domain_url": "https://directus.io",
+        "logo": "directus.png",
         "keywords": ["cms", "database", "meltano_sdk"],
         # a token, or an e-mail and password exchanged for one
         "settings_group_validation": [["base_url", "token"], ["base_url", "email", "password"]],
@@ -46,6 +52,7 @@ PLUGINS = {
         "label": "Dokus",
         "description": "Customers, products and draft invoices upserted into Dokus",
         "domain_url": "https://dokus.no",
+        "logo": "dokus.png",
         "keywords": ["invoicing", "meltano_sdk"],
         # the organisation's subdomain, or a base_url that wins over it
         "settings_group_validation": [
@@ -54,7 +61,31 @@ PLUGINS = {
         ],
     },
 }
-VARIANT = DISTRIBUTION_NAME
+
+
+def repository_url() -> str:
+    """The repository the distribution declares (`[project.urls] Repository` in pyproject.toml)."""
+    for entry in metadata(DISTRIBUTION_NAME).get_all("Project-URL") or []:
+        label, _, url = entry.partition(",")
+        if label.strip().lower() == "repository":
+            return url.strip()
+    msg = "pyproject.toml declares no [project.urls] Repository"
+    raise LookupError(msg)
+
+
+def variant() -> str:
+    """Hub names a variant after the repository's owner (e.g. `meltanolabs`)."""
+    return repository_url().rstrip("/").split("/")[-2].lower()
+
+
+def pip_url() -> str:
+    """What `pip install` accepts for this repository: all three plugins ship in one wheel."""
+    return f"git+{repository_url()}.git"
+
+
+def definition_path(plugin: str) -> Path:
+    """Hub's own layout, `<type>/<name>/<variant>.yml`, so the files drop into `_data/meltano/`."""
+    return HUB_DIR / PLUGINS[plugin]["type"] / plugin / f"{variant()}.yml"
 
 
 def about(plugin: str) -> dict[str, Any]:
@@ -66,13 +97,29 @@ def about(plugin: str) -> dict[str, Any]:
     return json.loads(out.stdout)
 
 
-def _kind(prop: dict[str, Any]) -> str:
-    types = prop.get("type", "string")
-    types = [t for t in ([types] if isinstance(types, str) else types) if t != "null"]
-    first = types[0] if types else "string"
+def _types(prop: dict[str, Any]) -> list[str]:
+    """The non-null JSON types of a property, `oneOf` alternatives included."""
+    found: list[str] = []
+    for schema in [prop, *prop.get("oneOf", [])]:
+        types = schema.get("type", [])
+        for t in [types] if isinstance(types, str) else types:
+            if t != "null" and t not in found:
+                found.append(t)
+    return found
+
+
+def _kind(prop: dict[str, Any], *, hub: bool) -> str:
+    if prop.get("secret"):
+        # Hub spells a secret `kind: password`; Meltano 4 deprecates that kind in a project
+        # (`string` + `sensitive: true`, which both files also carry)
+        return "password" if hub else "string"
     if "enum" in prop:
         return "options"
-    if first == "string" and prop.get("format") == "date-time":
+    types = _types(prop)
+    if len(types) != 1:
+        # faker_config.locale: a string or a list of them; faker_config.seed: any scalar
+        return "array" if "array" in types else "string"
+    if types[0] == "string" and prop.get("format") in ("date-time", "date"):
         return "date_iso8601"
     return {
         "integer": "integer",
@@ -80,17 +127,32 @@ def _kind(prop: dict[str, Any]) -> str:
         "boolean": "boolean",
         "object": "object",
         "array": "array",
-    }.get(first, "string")
+    }.get(types[0], "string")
 
 
-def settings_from_about(info: dict[str, Any]) -> list[dict[str, Any]]:
-    """Meltano `settings` entries for every property of the plugin's config JSON schema."""
+def _flat_properties(schema: dict[str, Any], prefix: str = "") -> list[tuple[str, dict]]:
+    """(dotted name, property) for each leaf setting, as Hub splits objects with `properties`.
+
+    `stream_maps` stays one object setting: its keys are stream names, not settings.
+    """
+    flat = []
+    for name, prop in schema.get("properties", {}).items():
+        if prop.get("properties") and name != "stream_maps":
+            flat.extend(_flat_properties(prop, f"{prefix}{name}."))
+        else:
+            flat.append((f"{prefix}{name}", prop))
+    return flat
+
+
+def settings_from_about(info: dict[str, Any], *, hub: bool = False) -> list[dict[str, Any]]:
+    """Meltano `settings` entries for every leaf of the plugin's config JSON schema."""
     settings = []
-    for name, prop in info["settings"].get("properties", {}).items():
+    for name, prop in _flat_properties(info["settings"]):
+        label = name.rsplit(".", 1)[-1].replace("_", " ").title()
         setting: dict[str, Any] = {
             "name": name,
-            "label": prop.get("title") or name.replace("_", " ").title(),
-            "kind": _kind(prop),
+            "label": prop.get("title") or label,
+            "kind": _kind(prop, hub=hub),
             "description": prop.get("description", ""),
         }
         if "default" in prop:
@@ -103,22 +165,45 @@ def settings_from_about(info: dict[str, Any]) -> list[dict[str, Any]]:
     return settings
 
 
+def _sorted_keys(value: Any) -> Any:
+    """Hub's yamllint wants every mapping's keys in alphabetical order."""
+    if isinstance(value, dict):
+        return {key: _sorted_keys(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted_keys(item) for item in value]
+    return value
+
+
 def hub_definition(plugin: str, info: dict[str, Any]) -> dict[str, Any]:
+    """The Hub entry: Hub's required and customary fields, settings sorted by name as Hub does."""
     meta = PLUGINS[plugin]
+    fields = plugin_entry_fields(plugin, info)
     definition: dict[str, Any] = {
         "name": plugin,
-        "variant": VARIANT,
+        "variant": variant(),
         "namespace": plugin.replace("-", "_"),
-        "pip_url": VARIANT,  # the distribution that ships all three plugins
+        "pip_url": pip_url(),
+        "repo": repository_url(),
+        "docs": f"{repository_url()}#{plugin}",
         "executable": plugin,
         "label": meta["label"],
         "description": meta["description"],
         "domain_url": meta["domain_url"],
+        # the image goes into Hub's static/assets/logos/ with the pull request that adds the entry
+        "logo_url": f"/assets/logos/{meta['type']}/{meta['logo']}",
         "keywords": meta["keywords"],
         "maintenance_status": "active",
-        **plugin_entry_fields(plugin, info),
+        # Hub's rating for a community variant built on the SDK with no recorded usage yet
+        "quality": "silver",
+        "supported_python_versions": info["supported_python_versions"],
+        "capabilities": fields["capabilities"],
+        "settings": sorted(settings_from_about(info, hub=True), key=lambda s: s["name"]),
     }
-    return definition
+    if "settings_group_validation" in fields:
+        definition["settings_group_validation"] = [
+            sorted(group) for group in fields["settings_group_validation"]
+        ]
+    return _sorted_keys(definition)
 
 
 def plugin_entry_fields(plugin: str, info: dict[str, Any]) -> dict[str, Any]:
@@ -158,7 +243,10 @@ def update_meltano_yml(abouts: dict[str, dict[str, Any]]) -> None:
 def main() -> int:
     abouts = {plugin: about(plugin) for plugin in PLUGINS}
     for plugin, info in abouts.items():
-        path = HUB_DIR / f"{plugin}.yml"
+        path = definition_path(plugin)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for stale in path.parent.glob("*.yml"):
+            stale.unlink()  # a variant renamed with the repository's owner
         text = yaml.safe_dump(
             hub_definition(plugin, info), sort_keys=False, allow_unicode=True, width=100
         )

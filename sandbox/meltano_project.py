@@ -63,6 +63,7 @@ class MeltanoProject:
         dokus: SandboxServer,
     ) -> None:
         self.workdir = workdir
+        self.root = ROOT
         self.warehouse = workdir / "warehouse.duckdb"
         self.dead_letter = workdir / "dokus-dead-letter.jsonl"
         self.env = {
@@ -81,16 +82,31 @@ class MeltanoProject:
             "TARGET_JSONL_DESTINATION_PATH": str(workdir / "jsonl"),
         }
 
-    def meltano(self, *args: str, log_name: str | None = None) -> tuple[str, str]:
-        """Run one meltano command (JSON log format); return (stdout, stdout + stderr)."""
-        result = subprocess.run(
+    def completed(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run one meltano command (JSON log format) and return it, whatever its exit code."""
+        return subprocess.run(
             [str(MELTANO), "--log-format=json", *args],
-            cwd=ROOT,
+            cwd=self.root,
             env=self.env,
             capture_output=True,
             text=True,
             check=False,
         )
+
+    def start(self, *args: str) -> subprocess.Popen[str]:
+        """Start one meltano command in the background (JSON log format); the caller waits."""
+        return subprocess.Popen(
+            [str(MELTANO), "--log-format=json", *args],
+            cwd=self.root,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
+    def meltano(self, *args: str, log_name: str | None = None) -> tuple[str, str]:
+        """Run one meltano command; return (stdout, stdout + stderr), raise if it fails."""
+        result = self.completed(*args)
         output = result.stdout + result.stderr
         if log_name:
             (self.workdir / f"{log_name}.log").write_text(output, encoding="utf-8")

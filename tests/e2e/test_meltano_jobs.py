@@ -40,7 +40,9 @@ def sandboxes() -> Iterator[dict[str, SandboxServer]]:
 
 @pytest.fixture(scope="module")
 def project(
-    sandboxes: dict[str, SandboxServer], tmp_path_factory: pytest.TempPathFactory
+    sandboxes: dict[str, SandboxServer],
+    tmp_path_factory: pytest.TempPathFactory,
+    meltano_installed: None,
 ) -> MeltanoProject:
     project = MeltanoProject(
         tmp_path_factory.mktemp("meltano"),
@@ -58,7 +60,6 @@ def project(
             "TARGET_DOKUS_TIMEOUT": "60",
         }
     )
-    project.meltano("install")
     return project
 
 
@@ -209,3 +210,28 @@ def test_the_readme_replay_of_a_dead_letter_file_through_meltano(
     assert dokus.data["customers"][customer["id"]]["name"] == refused["name"]
     assert [json.loads(line)["record"] for line in dead.read_text().splitlines()] == [still_bad]
     assert not (ROOT / "target-dokus-dead-letter.jsonl").exists()
+
+
+def test_config_test_commands_as_documented(
+    project: MeltanoProject, sandboxes: dict[str, SandboxServer]
+) -> None:
+    """The README's `meltano config test` lines, exit codes included (Meltano 4.4.1's own bug)."""
+    dokus = sandboxes["dokus"].emulator
+    assert isinstance(dokus, DokusEmulator)
+    tap = project.completed("config", "test", "tap-directo")
+    assert tap.returncode == 0, tap.stderr[-2000:]
+    assert "Plugin configuration is valid" in tap.stdout + tap.stderr
+
+    dokus.log.clear()
+    loader = project.completed("config", "test", "target-dokus")
+    output = loader.stdout + loader.stderr
+    # Meltano logs this only when the loader exited 0 with no error line: the loader's success
+    assert "Test data was written to your target system" in output
+    # then Meltano's clean-up terminates the loader that already exited: a race it nearly
+    # always loses (exit 1, ProcessLookupError traceback); exit 0 when it wins
+    assert (loader.returncode, "ProcessLookupError" in output) in {(1, True), (0, False)}
+    assert dokus.log.entries() == [], "meltano_test_stream must not reach Dokus"
+
+    meltano3 = project.completed("config", "target-dokus", "test")
+    assert meltano3.returncode == 2
+    assert "No such command 'target-dokus'" in meltano3.stdout + meltano3.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from connector_common import token_bucket
 from tap_directo.tap import TapDirecto
 
 
@@ -19,3 +20,4 @@ def fast_pacing(monkeypatch: pytest.MonkeyPatch) -> None:
     apart at the default 60), so no test waits a second per request; rate-limit tests set
     their own window."""
     monkeypatch.setattr(TapDirecto, "rate_limit_window_seconds", 0.06)
+    monkeypatch.setattr(token_bucket, "MIN_MARGIN_SECONDS", 0.0)
