@@ -43,7 +43,9 @@ def sandboxes() -> Iterator[dict[str, SandboxServer]]:
 
 @pytest.fixture(scope="module")
 def project(
-    sandboxes: dict[str, SandboxServer], tmp_path_factory: pytest.TempPathFactory
+    sandboxes: dict[str, SandboxServer],
+    tmp_path_factory: pytest.TempPathFactory,
+    meltano_installed: None,
 ) -> MeltanoProject:
     project = MeltanoProject(
         tmp_path_factory.mktemp("meltano-invoices"),
@@ -52,7 +54,6 @@ def project(
         sandboxes["dokus"],
     )
     project.env["TAP_DIRECTO_REQUESTS_PER_MINUTE"] = "0"
-    project.meltano("install")
     return project
 
 
