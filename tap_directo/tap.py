@@ -23,6 +23,7 @@ from connector_common.log_redaction import RedactedLogsMixin
 from connector_common.redaction import redact, secret_values
 from connector_common.retry import RetryWaits, is_retryable_status, response_of
 from connector_common.token_bucket import TokenBucket
+from connector_common.unknown_settings import UnknownSettingsMixin
 from tap_directo.bookmarks import bookmark_moment, readable_state, unwrapped_state
 from tap_directo.client import describe_failure
 from tap_directo.customer_fields import DOCUMENT_RESOURCES, document_properties, setting_errors
@@ -43,7 +44,9 @@ from tap_directo.streams import STREAM_CLASSES
 DEFAULT_BASE_URL = "https://login.directo.ee/apidirect"
 
 
-class TapDirecto(OneLineFatalErrorsMixin, ValidatedConfigMixin, RedactedLogsMixin, Tap):
+class TapDirecto(
+    OneLineFatalErrorsMixin, UnknownSettingsMixin, ValidatedConfigMixin, RedactedLogsMixin, Tap
+):
     """Singer tap for the Directo ERP REST API."""
 
     name = "tap-directo"
