@@ -399,3 +399,21 @@ def test_a_refused_invoice_replays_once_its_customer_exists(
     assert run_target(cfg, replay.getvalue()).error is None
     assert drafts(emulator)["5000040"]["recipient"] == customer_ids(emulator)["later@example.no"]
     assert dead_letters(cfg) == []
+
+
+def test_the_invoices_replay_plugin_keeps_the_jobs_keys_and_references_not_its_maps() -> None:
+    """`... | meltano invoke target-dokus--invoices-replay` (README): replayed records are mapped."""
+    import yaml
+
+    from sandbox.meltano_project import ROOT
+
+    project = yaml.safe_load((ROOT / "meltano.yml").read_text(encoding="utf-8"))
+    loaders = {p["name"]: p for p in project["plugins"]["loaders"]}
+    job, replay = loaders["target-dokus--invoices"], loaders["target-dokus--invoices-replay"]
+    assert replay["inherit_from"] == "target-dokus"
+    for setting in ("match_keys", "references", "hard_delete", "dead_letter_path"):
+        assert replay["config"][setting] == job["config"][setting]
+    assert "stream_maps" not in replay["config"]
+    assert "stream_resources" not in replay["config"]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "| meltano --environment=dev invoke target-dokus--invoices-replay" in readme
