@@ -231,7 +231,8 @@ class ResourceStream(DirectoStream):
         self._save_bookmark(context, bookmark.value())
 
     def _deletions(self, start: datetime | None) -> Iterator[dict]:
-        """This resource's deletions, as records with the key and `_sdc_deleted_at`.
+        """This resource's deletions, as records: every schema property null (so ordinary
+        stream maps run on them), the key, `ts` and `_sdc_deleted_at` (the deletion's time).
 
         Read after the records, so their bookmark (capped at the first response) covers them.
         """

@@ -136,7 +136,7 @@ class TapDirecto(
             th.BooleanType,
             default=False,
             description="Also emit each deletion into its resource's stream as a record with "
-            "the primary key and `_sdc_deleted_at`.",
+            "the primary key, `_sdc_deleted_at` and every other field null.",
         ),
         th.Property(
             "primary_keys",

@@ -256,3 +256,16 @@ def test_directo_warehouse_holds_exactly_the_live_rows_of_every_resource(
             for r in _records(directo, resource.name)
         }
         assert {tuple(str(v) for v in row) for row in loaded} == live, resource.name
+
+
+def test_readme_jsonl_pipeline_writes_every_live_item(
+    project: MeltanoProject, sandboxes: dict[str, SandboxServer]
+) -> None:
+    """README: `meltano --environment=dev run tap-directo target-jsonl`."""
+    import json
+
+    project.run("tap-directo", "target-jsonl")
+    lines = (project.workdir / "jsonl" / "items.jsonl").read_text(encoding="utf-8").splitlines()
+    records = [json.loads(line) for line in lines]
+    live = {r["code"] for r in records if not r.get("_sdc_deleted_at")}
+    assert live == {i["code"] for i in _records(_directo(sandboxes), "items")}
