@@ -199,6 +199,37 @@ class SlidingWindowLimit:
             return None
 
 
+class TokenBucketLimit:
+    """Server-side token bucket per key: `limit` tokens per `window` s, at most `burst` held.
+
+    A bucket starts full; each request takes a token; an empty bucket answers 429 with the
+    seconds until the next token. Burst 1 at 60/min allows one request per second, no more.
+    """
+
+    def __init__(self, limit: int, window: float = 60.0, burst: int = 1) -> None:
+        self.limit = limit
+        self.window = window
+        self.burst = max(1, burst)
+        self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, at)
+        self._lock = threading.Lock()
+
+    def hit(self, key: str) -> float | None:
+        """Take a token; None if allowed, else seconds until one is available."""
+        if self.limit <= 0:
+            return None
+        rate = self.limit / self.window  # tokens per second
+        now = time.monotonic()
+        with self._lock:
+            tokens, at = self._buckets.get(key, (float(self.burst), now))
+            tokens = min(float(self.burst), tokens + (now - at) * rate)
+            # a little slack for float rounding: a client spaced exactly 1/rate apart
+            if tokens >= 1.0 - 1e-6:
+                self._buckets[key] = (tokens - 1.0, now)
+                return None
+            self._buckets[key] = (tokens, now)
+            return max((1.0 - tokens) / rate, 0.001)
+
+
 class Emulator:
     """Base class of an API emulator; subclasses implement `handle` and `error_response`."""
 

@@ -21,7 +21,12 @@ from sandbox.dokus import DokusEmulator
 from sandbox.meltano_project import ROOT, MeltanoError, MeltanoProject
 
 OUTPUT = ROOT / "output" / "demo"
-JOBS = ("directo-to-warehouse", "directus-to-warehouse", "directo-to-dokus")
+JOBS = (
+    "directo-to-warehouse",
+    "directus-to-warehouse",
+    "directo-to-dokus",
+    "directo-invoices-to-dokus",
+)
 
 
 def run_jobs(project: MeltanoProject, dokus: DokusEmulator, run: str) -> None:
@@ -32,7 +37,7 @@ def run_jobs(project: MeltanoProject, dokus: DokusEmulator, run: str) -> None:
         moved: Counter = project.run(job, log_name=f"{run}-{job}")
         shown = ", ".join(f"{stream} {count}" for stream, count in sorted(moved.items()))
         print(f"    records moved: {shown}")
-        if job.endswith("dokus"):
+        if "dokus" in job:
             print(f"    Dokus write requests: {len(dokus.log.entries(method='POST'))}")
 
 
@@ -73,6 +78,25 @@ def print_dokus(dokus: DokusEmulator) -> None:
             print("    " + json.dumps(shown, ensure_ascii=False, default=str))
 
 
+def print_drafts(dokus: DokusEmulator, count: int = 3) -> None:
+    """A few draft invoices as Dokus holds them: recipient, references, dates and lines."""
+    invoices = sorted(dokus.data["invoices"].values(), key=lambda i: str(i["sender_ref"]))
+    customers = dokus.data["customers"]
+    print(f"  invoices   {len(invoices):>4} drafts, e.g.")
+    for invoice in invoices[:count]:
+        recipient = customers.get(invoice["recipient"], {})
+        print(
+            f"    draft {invoice['id']}: sender_ref={invoice['sender_ref']} to customer "
+            f"{invoice['recipient']} ({recipient.get('email')}), send_date "
+            f"{invoice['send_date']}, due_days {invoice['due_days']}"
+        )
+        for line in invoice["items"]:
+            print(
+                f"      {line['quantity']:>7} x {line['unit_price']:>8}, discount "
+                f"{line['discount']:>5}%, VAT class {line['vat_class']}: {line['name']}"
+            )
+
+
 def run_demo() -> None:
     shutil.rmtree(OUTPUT, ignore_errors=True)
     OUTPUT.mkdir(parents=True)
@@ -92,12 +116,27 @@ def run_demo() -> None:
         run_jobs(project, dokus_api, "run1")
         print_warehouse(project)
         print_dokus(dokus_api)
+        print_drafts(dokus_api)
 
         print("\nChanging records in the sandboxes:")
         directo_changes = directo_api.change(updates=2, deletes=1, inserts=1, resource="items")
         print(f"  Directo items: {json.dumps(directo_changes['changed']['items'])}")
         customers = directo_api.change(updates=1, resource="customers")
         print(f"  Directo customers: {json.dumps(customers['changed']['customers'])}")
+        first_invoice = min(i["number"] for i in directo_api.store.records("invoices"))
+        grown = directo_api.store.edit(
+            "invoices",
+            {"number": first_invoice},
+            add_rows=[
+                {
+                    "row_item": "1012",
+                    "row_description": "Šokolaad Kalev",
+                    "row_quantity": 2,
+                    "row_price": 8.75,
+                }
+            ],
+        )
+        print(f"  Directo invoice {first_invoice}: a line added ({len(grown['rows'])} lines now)")
         updated = directus_api.update_rows("projects", count=2)
         inserted = directus_api.insert_rows("projects", count=1)
         print(f"  Directus projects: updated {updated}, inserted {inserted}")
@@ -109,6 +148,8 @@ def run_demo() -> None:
         )
         run_jobs(project, dokus_api, "run2")
         print_warehouse(project)
+        print("\nDokus after run 2 (the invoice with the new line was updated in place):")
+        print_drafts(dokus_api, count=1)
 
 
 def main() -> int:

@@ -26,11 +26,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sandbox.common import Emulator, Request, Response, SlidingWindowLimit
+from sandbox.common import Emulator, Request, Response, SlidingWindowLimit, TokenBucketLimit
 from sandbox.directo_data import DirectoStore
 from sandbox.directo_filters import FilterError, matches_all, parse_conditions
 from sandbox.directo_render import render_json, render_xml
 from sandbox.directo_resources import RESOURCES
+from sandbox.directo_typing import ServedKeys, ServedTyping
 
 PREFIX = "/apidirect"
 FULL_KEY = "sandbox-directo-full-key"
@@ -107,6 +108,9 @@ class DirectoEmulator(Emulator):
         cache_bodies: bool = False,
         keys: dict[str, KeyAccess] | None = None,
         clock: Callable[[], float] = time.time,
+        typing: ServedTyping | None = None,
+        served_keys: ServedKeys | None = None,
+        rate_limit_burst: int | None = None,
     ) -> None:
         super().__init__()
         if ts_equals not in ("since", "exact"):
@@ -118,7 +122,9 @@ class DirectoEmulator(Emulator):
         self.ts_equals = ts_equals
         self.name_search = name_search
         self.keys = dict(DEFAULT_KEYS if keys is None else keys)
-        self.limit = SlidingWindowLimit(rate_limit_per_minute, rate_limit_window)
+        self.typing = typing or ServedTyping()
+        self.served_keys = served_keys or ServedKeys()
+        self.set_rate_limit(rate_limit_per_minute, rate_limit_window, rate_limit_burst)
         self.cache_bodies = cache_bodies
         self._cache_dir: str | None = None
         self._cache_lock = threading.Lock()
@@ -133,8 +139,17 @@ class DirectoEmulator(Emulator):
     def error_response(self, status: int, message: str) -> Response:
         return directo_error(status, message)
 
-    def set_rate_limit(self, per_minute: int, window: float = 60.0) -> None:
-        self.limit = SlidingWindowLimit(per_minute, window)
+    def set_rate_limit(
+        self, per_minute: int, window: float = 60.0, burst: int | None = None
+    ) -> None:
+        """A sliding window of `per_minute` per `window` s, or with `burst` a token bucket
+        (refilled at `per_minute` per `window`, holding at most `burst` tokens)."""
+        if burst is None:
+            self.limit: SlidingWindowLimit | TokenBucketLimit = SlidingWindowLimit(
+                per_minute, window
+            )
+        else:
+            self.limit = TokenBucketLimit(per_minute, window, burst)
 
     def handle(self, request: Request) -> Response:
         match = _PATH.match(request.path)
@@ -185,6 +200,10 @@ class DirectoEmulator(Emulator):
         records = self.store.records(name)
         if conditions:
             records = (r for r in records if matches_all(r, conditions))
+        if not self.served_keys.as_stored:
+            records = (self.served_keys.served(name, r) for r in records)
+        if not self.typing.as_stored:
+            records = map(self.typing.served, records)
         resource = RESOURCES[name]
         chunks = (
             render_xml(resource, records, self.serve_ts)
@@ -193,7 +212,9 @@ class DirectoEmulator(Emulator):
         )
         if not self.cache_bodies:
             return chunks
-        return self._cached((name, xml, tuple(query), self.store.version, self.serve_ts), chunks)
+        key = (name, xml, tuple(query), self.store.version, self.serve_ts, self.typing)
+        key += (self.served_keys,)
+        return self._cached(key, chunks)
 
     def _cached(self, key: tuple, chunks: Iterator[bytes]) -> Iterator[bytes]:
         with self._cache_lock:
@@ -246,12 +267,29 @@ class DirectoEmulator(Emulator):
             except (TypeError, ValueError):
                 return Response.json({"error": "updates/deletes/inserts must be integers"}, 400)
             return Response.json(self.change(resource=resource, **counts))
+        if action == "edit":
+            try:
+                record = self.store.edit(
+                    str(payload.get("resource")),
+                    dict(payload.get("key") or {}),
+                    set_fields=payload.get("set"),
+                    drop_fields=list(payload.get("drop") or []),
+                    add_rows=payload.get("add_rows"),
+                )
+            except KeyError as exc:
+                return Response.json({"error": str(exc).strip('"')}, status=404)
+            return Response.json({"record": record, "version": self.store.version})
         if action == "serve_ts":
             self.serve_ts = bool(payload.get("enabled", True))
             return Response.json({"serve_ts": self.serve_ts})
         if action == "rate_limit":
+            burst = payload.get("burst")
             self.set_rate_limit(
-                int(payload.get("per_minute", 60)), float(payload.get("window", 60.0))
+                int(payload.get("per_minute", 60)),
+                float(payload.get("window", 60.0)),
+                None if burst is None else int(burst),
             )
-            return Response.json({"per_minute": self.limit.limit, "window": self.limit.window})
+            return Response.json(
+                {"per_minute": self.limit.limit, "window": self.limit.window, "burst": burst}
+            )
         return super().control(action, payload)

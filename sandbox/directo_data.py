@@ -412,10 +412,21 @@ class DirectoStore:
             self.version += 1
         return changed
 
-    def delete(self, resource: str, n: int) -> list[dict[str, Any]]:
+    def delete(
+        self, resource: str, n: int, keys: list[dict[str, Any]] | None = None
+    ) -> list[dict[str, Any]]:
+        """Delete `n` seeded-random live records, or exactly those with `keys`."""
         changed = []
         with self._lock:
-            for i in self._pick_live(resource, n):
+            if keys is None:
+                picked = self._pick_live(resource, n)
+            else:
+                picked = [
+                    i
+                    for i in range(self._count[resource])
+                    if (r := self.get(resource, i)) is not None and self.key_of(resource, r) in keys
+                ]
+            for i in picked:
                 record = self.get(resource, i)
                 assert record is not None
                 self._overlay[resource][i] = None
@@ -439,3 +450,35 @@ class DirectoStore:
                 changed.append(self.key_of(resource, record))
             self.version += 1
         return changed
+
+    def edit(
+        self,
+        resource: str,
+        key: dict[str, Any],
+        set_fields: dict[str, Any] | None = None,
+        drop_fields: tuple[str, ...] | list[str] = (),
+        add_rows: list[Record] | None = None,
+    ) -> Record:
+        """Change one record as an ERP user would (set or clear fields, add document lines).
+
+        The record is found by its key (e.g. {"number": "5000003"}); `ts` moves to now. A line
+        added without `row_no` gets the next number. KeyError when no record has that key.
+        """
+        with self._lock:
+            for i in range(self._count[resource]):
+                record = self.get(resource, i)
+                if record is not None and self.key_of(resource, record) == key:
+                    break
+            else:
+                raise KeyError(f"no {resource} record with {key}")
+            record = copy.deepcopy(record)
+            record.update(set_fields or {})
+            for name in drop_fields:
+                record.pop(name, None)
+            for row in add_rows or []:
+                rows = record.setdefault("rows", [])
+                rows.append({"row_no": len(rows) + 1, **row})
+            record["ts"] = self.next_ts()
+            self._overlay[resource][i] = record
+            self.version += 1
+        return copy.deepcopy(record)

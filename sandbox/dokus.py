@@ -12,6 +12,16 @@ Behaviour the docs leave open, and what we chose (pinned in tests/sandbox/test_d
 - Unknown fields are ignored like read-only fields (`unknown_fields="reject"` refuses them as
   validation errors instead).
 - Sent invoices are read-only: create/update/delete answer 403 `{"error": ...}`.
+- Draft invoices (dokus-resources.md and the vendor's clients): `recipient` must be an existing
+  customer id, each line needs `name` and `unit_price`. Whether a draft may lack a recipient is
+  not said: `invoice_recipient="required"` refuses one, "optional" (default) allows it.
+- Updating a draft's `items`: the docs do not say what happens to the lines it has.
+  `item_updates="replace"` (default: the lines sent become the lines), "append" (they are added
+  to the old ones) or "ignore" (lines cannot be changed by an update).
+- `POST /invoices/ID/send/` (body as the vendor client sends it: send_by_email, send_by_post...)
+  moves a draft to /invoices/sent/ with an `invoice_number`; a draft without a recipient or
+  without lines cannot be sent (validation error). The vendor client ignores the answer, so
+  `send_answer` offers `sent_invoice` (200 with the sent invoice, default) or `empty` (204).
 - Paths end with a slash as in the doc; a path without it is 404. A missing id is 404.
 - Update is partial: only the fields sent change; a required field may not be emptied.
 - A successful create or update answers 200 with the resource wrapped (`{"product": {...}}`).
@@ -33,6 +43,7 @@ from typing import Any
 from sandbox.common import Emulator, Request, Response
 from sandbox.dokus_resources import (
     READ_ONLY_FIELDS,
+    REQUIRED,
     RESOURCES,
     VAT_CLASSES,
     DokusResource,
@@ -47,6 +58,9 @@ GROUP_WORDS = ["Grossist", "Detaljist", "Kafé", "Bakeri", "Kiosk", "Hotell", "K
 # Longest path first so /customers/groups/ and /invoices/sent/ win over their parents.
 _ROUTES = sorted(RESOURCES.values(), key=lambda r: len(r.path), reverse=True)
 _ID = re.compile(r"^(\d+)/(delete/|send/)?$")
+INVOICE_RECIPIENT = ("optional", "required")
+ITEM_UPDATES = ("replace", "append", "ignore")
+SEND_ANSWERS = ("sent_invoice", "empty")
 WRITE_ANSWERS = ("wrapped", "unwrapped", "empty", "no_resource")
 
 
@@ -66,6 +80,9 @@ class DokusEmulator(Emulator):
         error_shape: str = "wrapped",
         unknown_fields: str = "ignore",
         write_answer: str = "wrapped",
+        invoice_recipient: str = "optional",
+        send_answer: str = "sent_invoice",
+        item_updates: str = "replace",
     ) -> None:
         super().__init__()
         if validation_status not in (400, 401):
@@ -77,6 +94,15 @@ class DokusEmulator(Emulator):
         if write_answer not in WRITE_ANSWERS:
             raise ValueError(f"write_answer must be one of {', '.join(WRITE_ANSWERS)}")
         self.write_answer = write_answer
+        if invoice_recipient not in INVOICE_RECIPIENT:
+            raise ValueError(f"invoice_recipient must be one of {', '.join(INVOICE_RECIPIENT)}")
+        if send_answer not in SEND_ANSWERS:
+            raise ValueError(f"send_answer must be one of {', '.join(SEND_ANSWERS)}")
+        if item_updates not in ITEM_UPDATES:
+            raise ValueError(f"item_updates must be one of {', '.join(ITEM_UPDATES)}")
+        self.item_updates = item_updates
+        self.invoice_recipient = invoice_recipient
+        self.send_answer = send_answer
         self.validation_status = validation_status
         self.error_shape = error_shape
         self.unknown_fields = unknown_fields
@@ -212,12 +238,21 @@ class DokusEmulator(Emulator):
         errors, cleaned = clean_fields(
             resource.fields, payload, set(self.data["customers"]), creating=current is None
         )
+        if resource.name == "invoices" and self.invoice_recipient == "required":
+            recipient = cleaned.get("recipient", current.get("recipient") if current else None)
+            if recipient is None and "recipient" not in errors:
+                errors["recipient"] = [REQUIRED]
         if self.unknown_fields == "reject":
             for name in payload:
                 if name not in resource.fields and name not in READ_ONLY_FIELDS:
                     errors[name] = ["Unknown field."]
         if errors:
             return self.validation_error(errors)
+        if current is not None and "items" in cleaned and self.item_updates != "replace":
+            if self.item_updates == "append":
+                cleaned["items"] = [*(current.get("items") or []), *(cleaned["items"] or [])]
+            else:
+                del cleaned["items"]
         record = self.save(resource.name, cleaned, ident)
         return self._written(resource, record)
 
@@ -264,10 +299,20 @@ class DokusEmulator(Emulator):
         """`POST /invoices/ID/send/`: a draft becomes a (read-only) sent invoice."""
         if resource.name != "invoices":
             return self.error_response(404, "Not found.")
-        draft = self.data["invoices"].pop(ident, None)
+        draft = self.data["invoices"].get(ident)
         if draft is None:
             return self.error_response(404, f"invoice {ident} not found.")
+        errors: dict[str, list[str]] = {}
+        if draft.get("recipient") not in self.data["customers"]:
+            errors["recipient"] = ["An invoice must have an existing customer to be sent."]
+        if not draft.get("items"):
+            errors["items"] = ["An invoice must have at least one line to be sent."]
+        if errors:
+            return self.validation_error(errors)
+        del self.data["invoices"][ident]
         sent = self._make_sent(draft)
+        if self.send_answer == "empty":
+            return Response.empty(204)
         return Response.json({"sent_invoice": self.render(RESOURCES["sent_invoices"], sent)})
 
     def _make_sent(self, draft: dict[str, Any]) -> dict[str, Any]:

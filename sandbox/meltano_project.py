@@ -75,6 +75,9 @@ class MeltanoProject:
             "TAP_DIRECTUS_BASE_URL": directus.emulator.base_url(directus.url),
             "TARGET_DOKUS_BASE_URL": dokus.emulator.base_url(dokus.url),
             "TARGET_DOKUS_DEAD_LETTER_PATH": str(self.dead_letter),
+            # an inherited plugin's own config wins over its parent's variables: name each
+            "TARGET_DOKUS__DIRECTO_DEAD_LETTER_PATH": str(self.dead_letter),
+            "TARGET_DOKUS__INVOICES_DEAD_LETTER_PATH": str(self.dead_letter),
             "TARGET_DUCKDB_FILEPATH": str(self.warehouse),
             "TARGET_JSONL_DESTINATION_PATH": str(workdir / "jsonl"),
         }

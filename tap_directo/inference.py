@@ -50,8 +50,9 @@ def sample_resource(
     *,
     timeout: float,
     before_request: Callable[[], object],
+    max_records: int | None = SAMPLE_RECORDS,
 ) -> Sample:
-    """Read up to SAMPLE_RECORDS records of `resource`.
+    """Read up to `max_records` records of `resource` (None: the whole answer).
 
     Raises requests' errors for a failed request and ResponseBodyError for a broken body.
     """
@@ -71,7 +72,7 @@ def sample_resource(
             for data in record.get("datafields") or ():
                 if isinstance(data, dict) and data.get("code"):
                     sample.datafield_codes.add(str(data["code"]))
-            if count >= SAMPLE_RECORDS:
+            if max_records is not None and count >= max_records:
                 break
     finally:
         response.close()

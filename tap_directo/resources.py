@@ -41,10 +41,13 @@ class Resource:
 
     name: str
     element: str  # XML element of one record
-    keys: tuple[str, ...]
+    keys: tuple[str, ...]  # the default primary key (`primary_keys` overrides it)
     fields: dict[str, str]
     rows_stream: str | None = None  # child stream of the document's lines
     windowed: bool = False  # has a document `date`, so date_window_days applies
+    # key parts a record may lack (stock without batch or serial number): when a
+    # `primary_keys` override names them, a missing one becomes MISSING_KEY_PART
+    optional_keys: frozenset[str] = frozenset()
 
 
 RESOURCES: tuple[Resource, ...] = (
@@ -106,9 +109,10 @@ RESOURCES: tuple[Resource, ...] = (
     Resource(
         name="stocklevels",
         element="stocklevel",
-        # one row per item, warehouse, location, batch and serial number (the doc's stock
-        # fields); missing parts become "-" so the key is always complete
-        keys=("item_code", "warehouse", "location", "batch_number", "serial_number"),
+        # a stock level is an item in a warehouse: what a deletion of one names. Where a
+        # company splits stock further, `primary_keys` adds location/batch/serial number
+        # (a part a record lacks then becomes "-", so the key stays complete)
+        keys=("item_code", "warehouse"),
         fields={
             "item_code": "string",
             "warehouse": "string",
@@ -119,6 +123,7 @@ RESOURCES: tuple[Resource, ...] = (
             "batch_number": "string",
             "serial_number": "string",
         },
+        optional_keys=frozenset({"location", "batch_number", "serial_number"}),
     ),
     Resource(
         name="itemclasses",

@@ -8,7 +8,7 @@ so flattening turns them into columns).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -75,19 +75,27 @@ def row_properties(extra: Mapping[str, str]) -> dict[str, Any]:
 def resource_schema(
     resource: Resource,
     *,
+    keys: Sequence[str] | None = None,
     datafields_as_object: bool = False,
     emit_deleted_records: bool = False,
     extra_fields: Mapping[str, str] | None = None,
     extra_row_fields: Mapping[str, str] | None = None,
     datafield_codes: Iterable[str] = (),
 ) -> dict[str, Any]:
-    """Schema of one resource stream; `extra_*` are fields seen by sampling (name -> type)."""
+    """Schema of one resource stream; `extra_*` are fields seen by sampling (name -> type).
+
+    `keys` (default: the resource's) are non-nullable; a key outside the table is a string.
+    """
+    keys = list(resource.keys if keys is None else keys)
+    types = field_types(resource)
     props: dict[str, Any] = {
-        name: property_schema(t, nullable=name not in resource.keys)
-        for name, t in field_types(resource).items()
+        name: property_schema(t, nullable=name not in keys) for name, t in types.items()
     }
     for name, value_type in (extra_fields or {}).items():
         props.setdefault(name, _inferred_property(value_type))
+    for key in keys:
+        kind = types.get(key) or (extra_fields or {}).get(key) or "string"
+        props[key] = property_schema(kind if kind in JSON_TYPES else "string", nullable=False)
     if resource.name != "deleted":
         props["datafields"] = datafields_schema(datafields_as_object, datafield_codes)
     if resource.rows_stream:
@@ -101,10 +109,13 @@ def resource_schema(
 
 
 def rows_schema(
-    parent: Resource, extra_row_fields: Mapping[str, str] | None = None
+    parent: Resource,
+    extra_row_fields: Mapping[str, str] | None = None,
+    parent_keys: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Schema of order_rows/invoice_rows: the parent's key plus the line fields."""
-    props = {key: property_schema(parent.fields[key], nullable=False) for key in parent.keys}
+    keys = parent.keys if parent_keys is None else parent_keys
+    props = {key: property_schema(parent.fields.get(key, "string"), nullable=False) for key in keys}
     props.update(row_properties(extra_row_fields or {}))
     props["row_no"] = property_schema("integer", nullable=False)
     return {"type": "object", "properties": props}

@@ -11,18 +11,28 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta, timezone
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import requests
 from singer_sdk.helpers.conform import TypeConformanceLevel
+from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE
 from singer_sdk.streams import Stream
 
 from connector_common.stream_report import ReportedStreamMixin
-from tap_directo.bookmarks import ResponseMark, SyncBookmark, format_ts
+from tap_directo.bookmarks import ResponseMark, SyncBookmark, format_ts, parse_ts
 from tap_directo.client import DirectoStream
-from tap_directo.filters import build_filter_params
+from tap_directo.conform import Shape, key_types, text_datafields
+from tap_directo.customer_fields import DOCUMENT_RESOURCES, CustomerLookup, chosen_fields
+from tap_directo.filters import build_filter_params, encode_query
+from tap_directo.keys import (
+    MISSING_KEY_PART,
+    MissingKeyError,
+    missing_key_message,
+    primary_keys_for,
+)
 from tap_directo.resources import RESOURCES_BY_NAME, Resource
 from tap_directo.schemas import line_properties
 
@@ -32,9 +42,6 @@ if TYPE_CHECKING:
     from tap_directo.tap import TapDirecto
 
 ROW_BATCH = 500  # documents whose lines go to the line stream in one child sync
-# A key part Directo omits (stock without batch or serial number). Not "": CSV-based loaders
-# (target-duckdb, Postgres COPY) load an empty string as NULL and refuse it in a key column.
-MISSING_KEY_PART = "-"
 
 
 def date_windows(
@@ -94,12 +101,84 @@ class ResourceStream(DirectoStream):
 
     def __init__(self, tap: TapDirecto, schema: dict) -> None:
         super().__init__(tap=tap, name=self.resource.name, schema=schema)
-        self.primary_keys = list(self.resource.keys)
+        self.primary_keys = primary_keys_for(self.resource, self.config.get("primary_keys"))
         self._row_buffer: list[tuple[dict[str, Any], list]] = []
         self._row_batches: dict[int, list[tuple[dict[str, Any], list]]] = {}
         self._batch_number = 0
         self._as_object = bool(self.config.get("datafields_as_object"))
-        self._fill_keys = len(self.resource.keys) > 1
+        self._json = not self.xml
+        self._query: list[tuple[str, str]] = []  # this sync's filters and ts (no windows)
+
+    @property
+    def emit_activate_version_messages(self) -> bool:
+        """ACTIVATE_VERSION tells the loader the table is complete (target-postgres then
+        deletes every other row): only a read of the whole table, with no `start_date`,
+        bookmark or filter, may say so (singer-sdk sends it for FULL_TABLE only)."""
+        whole = not self.config.get("start_date") and not (
+            (self.config.get("filters") or {}).get(self.name)
+        )
+        return whole and super().emit_activate_version_messages
+
+    # -- keys: from the catalog (or `primary_keys`); every record must carry them ---------
+    @cached_property
+    def _key_parts(self) -> tuple[tuple[str, bool], ...]:
+        """(key, may be filled with MISSING_KEY_PART) for each primary-key field."""
+        optional = self.resource.optional_keys
+        return tuple((key, key in optional) for key in self.primary_keys)
+
+    def _complete_key(self, record: dict[str, Any], what: str = "a record") -> dict[str, Any]:
+        for key, optional in self._key_parts:
+            if record.get(key) is None:
+                if not optional:
+                    raise MissingKeyError(missing_key_message(self.name, key, record, what=what))
+                record[key] = MISSING_KEY_PART
+        return record
+
+    @cached_property
+    def _shape(self) -> Shape:
+        """Fields in their schema's types and order (conform.py); XML asks JSON for the types
+        of fields outside the schema."""
+        return Shape(
+            self.effective_schema.get("properties", {}),
+            json=not self.xml,
+            on_unknown=self._unknown.check,
+            extra_types=lambda: self._json_types_of_extra_fields[0],
+        )
+
+    @cached_property
+    def _line_shape(self) -> Shape:
+        return Shape(
+            line_properties(self.effective_schema.get("properties", {})),
+            json=not self.xml,
+            on_unknown=lambda line: self._unknown_in_rows.check(line, " (in rows)"),
+            extra_types=lambda: self._json_types_of_extra_fields[1],
+        )
+
+    @cached_property
+    def _json_types_of_extra_fields(self) -> tuple[dict[str, str], dict[str, str]]:
+        """The JSON types of fields outside the schema (records, lines), from the JSON answer
+        to this sync's query (date windows left out: one request covers them all)."""
+        url = f"{self.url_base}/{self.name}"
+        if self._query:
+            url = f"{url}?{encode_query(self._query)}"
+        self.log(
+            "Stream '%s' (XML) carries fields outside its schema: reading the JSON answer once "
+            "to type them as JSON does (`infer_schema: true` types them at discovery instead)",
+            self.name,
+        )
+        with requests.Session() as session:
+            sample = self._tap._sample_with_retries(session, url, self.resource, max_records=None)
+        return ({}, {}) if sample is None else (sample.fields, sample.row_fields)
+
+    @cached_property
+    def _key_types(self) -> Callable[[dict[str, Any]], None]:
+        return key_types(self.effective_schema.get("properties", {}), self.primary_keys)
+
+    @cached_property
+    def _tombstone(self) -> dict[str, None]:
+        """Every schema property, null: deletions then pass through ordinary stream maps."""
+        props = self.effective_schema.get("properties", {})
+        return dict.fromkeys(k for k in props if k != "_sdc_deleted_at")
 
     # -- state: one bookmark, written once the whole sync succeeded (bookmarks.py) --------
     def get_replication_key_signpost(self, context: Context | None = None) -> None:
@@ -125,6 +204,7 @@ class ResourceStream(DirectoStream):
         """Query parameters of each request of one sync (several with date windows)."""
         filters = (self.config.get("filters") or {}).get(self.name)
         base = build_filter_params(filters) + self._ts_params(start)
+        self._query = base
         days = self.config.get("date_window_days")
         if not (self.resource.windowed and days):
             return [base]
@@ -138,7 +218,10 @@ class ResourceStream(DirectoStream):
         return requests
 
     def get_records(self, context: Context | None) -> Iterator[dict[str, Any]]:
-        start = self.get_starting_timestamp(context)
+        if self.replication_method == REPLICATION_FULL_TABLE:  # forced in the catalog
+            start = parse_ts(self.config.get("start_date"))  # the whole table, no bookmark
+        else:
+            start = self.get_starting_timestamp(context)
         bookmark = SyncBookmark(start, float(self.config.get("bookmark_overlap_seconds", 300)))
         for params in self.request_params(start):
             yield from self.fetch(self.resource, params, bookmark.completed)
@@ -148,15 +231,33 @@ class ResourceStream(DirectoStream):
         self._save_bookmark(context, bookmark.value())
 
     def _deletions(self, start: datetime | None) -> Iterator[dict]:
-        """This resource's deletions, as records with the key and `_sdc_deleted_at`.
+        """This resource's deletions, as records: every schema property null (so ordinary
+        stream maps run on them), the key, `ts` and `_sdc_deleted_at` (the deletion's time).
 
         Read after the records, so their bookmark (capped at the first response) covers them.
         """
         params = [("resource_type", self.name), *self._ts_params(start)]
         for deletion in self.fetch(RESOURCES_BY_NAME["deleted"], params, _ignore):
-            record: dict[str, Any] = {k: deletion.get(k) for k in self.resource.keys}
+            record: dict[str, Any] = dict(self._tombstone)
+            for key in self.primary_keys:
+                record[key] = deletion.get(key)
+            self._key_types(record)
+            if "ts" in record:  # the record's last change is its deletion
+                record["ts"] = deletion.get("ts")
             record["_sdc_deleted_at"] = deletion.get("ts") or format_ts(datetime.now(timezone.utc))
-            yield self._fill_missing_keys(record)
+            what = f"a deletion (`deleted` id {deletion.get('id')})"
+            self._complete_key(record, what)
+            yield record
+
+    @cached_property
+    def _customer_lookup(self) -> CustomerLookup | None:
+        """`document_customer_fields` on orders and invoices (customer_fields.py)."""
+        fields = chosen_fields(self.config)
+        if not fields or self.name not in DOCUMENT_RESOURCES:
+            return None
+        return CustomerLookup(
+            fields, lambda: self.fetch(RESOURCES_BY_NAME["customers"], [], _ignore)
+        )
 
     @cached_property
     def _unknown(self) -> UnknownFieldLog:  # from the catalog's schema when one was given
@@ -176,30 +277,22 @@ class ResourceStream(DirectoStream):
         self, row: dict[str, Any], context: Context | None = None
     ) -> dict[str, Any] | None:
         if "_sdc_deleted_at" in row:
-            return row
-        if None in row.values():  # JSON null = missing, as XML can only say (the doc allows both)
-            row = {k: v for k, v in row.items() if v is not None}
-        self._unknown.check(row)
+            return row  # a deletion (_deletions): typed and complete already
+        row = self._shape(self._complete_key(row))  # nulls dropped, types, order
+        if self._customer_lookup is not None:
+            self._customer_lookup.add_to(row)
         lines = row.get("rows")
-        for n, line in enumerate(lines if isinstance(lines, list) else ()):
-            if isinstance(line, dict):
-                if None in line.values():
-                    lines[n] = line = {k: v for k, v in line.items() if v is not None}  # noqa: PLW2901
-                self._unknown_in_rows.check(line, " (in rows)")
-        if self._as_object and isinstance(row.get("datafields"), list):
-            row["datafields"] = {
-                str(d.get("code") or ""): d.get("content") for d in row["datafields"]
-            }
-            self._unknown_codes.check(row["datafields"], " (datafield codes)")
-        return self._fill_missing_keys(row)
-
-    def _fill_missing_keys(self, record: dict[str, Any]) -> dict[str, Any]:
-        """Stock-level key parts Directo omits become MISSING_KEY_PART, so the key is whole."""
-        if self._fill_keys:
-            for key in self.resource.keys:
-                if record.get(key) is None:
-                    record[key] = MISSING_KEY_PART
-        return record
+        if lines.__class__ is list:
+            shape = self._line_shape
+            row["rows"] = [shape(line) if line.__class__ is dict else line for line in lines]
+        data = row.get("datafields")
+        if data.__class__ is list:
+            if self._json:
+                text_datafields(data)
+            if self._as_object:
+                row["datafields"] = {str(d.get("code") or ""): d.get("content") for d in data}
+                self._unknown_codes.check(row["datafields"], " (datafield codes)")
+        return row
 
     # -- line streams ----------------------------------------------------------------------
     @cached_property
@@ -215,7 +308,7 @@ class ResourceStream(DirectoStream):
         """
         rows = record.get("rows")
         if rows and self._rows_wanted and self.stream_maps[0].get_filter_result(record):
-            self._row_buffer.append(({k: record.get(k) for k in self.resource.keys}, rows))
+            self._row_buffer.append(({k: record.get(k) for k in self.primary_keys}, rows))
             if len(self._row_buffer) >= ROW_BATCH:
                 self._sync_row_batch()
         return ()
@@ -249,7 +342,14 @@ class RowsStream(ReportedStreamMixin, Stream):
     def __init__(self, tap: TapDirecto, schema: dict) -> None:
         name = self.parent_resource.rows_stream
         super().__init__(tap=tap, name=name, schema=schema)
-        self.primary_keys = [*self.parent_resource.keys, "row_no"]
+        parent_keys = primary_keys_for(self.parent_resource, self.config.get("primary_keys"))
+        self.primary_keys = [*parent_keys, "row_no"]
+
+    @property
+    def emit_activate_version_messages(self) -> bool:
+        """Never: a line stream carries only the lines of the documents read this run, so
+        telling the loader the table is complete (ACTIVATE_VERSION) would delete the rest."""
+        return False
 
     @cached_property
     def _unknown(self) -> UnknownFieldLog:

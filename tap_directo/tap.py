@@ -20,13 +20,16 @@ from connector_common.fatal_errors import OneLineFatalErrorsMixin
 from connector_common.input_files import BadInputFileError, bookmark_problem
 from connector_common.instants import parse_instant
 from connector_common.log_redaction import RedactedLogsMixin
-from connector_common.rate_limit import RateLimiter
 from connector_common.redaction import redact, secret_values
 from connector_common.retry import RetryWaits, is_retryable_status, response_of
+from connector_common.token_bucket import TokenBucket
+from connector_common.unknown_settings import UnknownSettingsMixin
 from tap_directo.bookmarks import bookmark_moment, readable_state, unwrapped_state
 from tap_directo.client import describe_failure
+from tap_directo.customer_fields import DOCUMENT_RESOURCES, document_properties, setting_errors
 from tap_directo.filters import filter_errors
-from tap_directo.inference import Sample, sample_resource
+from tap_directo.inference import SAMPLE_RECORDS, Sample, sample_resource
+from tap_directo.keys import primary_keys_errors, primary_keys_for
 from tap_directo.parsing import ResponseBodyError
 from tap_directo.resources import (
     RESOURCES,
@@ -41,7 +44,9 @@ from tap_directo.streams import STREAM_CLASSES
 DEFAULT_BASE_URL = "https://login.directo.ee/apidirect"
 
 
-class TapDirecto(OneLineFatalErrorsMixin, ValidatedConfigMixin, RedactedLogsMixin, Tap):
+class TapDirecto(
+    OneLineFatalErrorsMixin, UnknownSettingsMixin, ValidatedConfigMixin, RedactedLogsMixin, Tap
+):
     """Singer tap for the Directo ERP REST API."""
 
     name = "tap-directo"
@@ -100,8 +105,15 @@ class TapDirecto(OneLineFatalErrorsMixin, ValidatedConfigMixin, RedactedLogsMixi
             "requests_per_minute",
             th.IntegerType,
             default=60,
-            description="Most requests sent in any 60 s, across all streams (Directo "
-            "recommends 60). 0 disables the limit.",
+            description="Requests per minute, across all streams, paced evenly (a token "
+            "bucket: 1 s apart at 60; Directo recommends staying under 60). 0 disables it.",
+        ),
+        th.Property(
+            "burst",
+            th.IntegerType,
+            default=1,
+            description="How many requests may go back to back after a pause before the "
+            "pacing of `requests_per_minute` applies (the token bucket's size).",
         ),
         th.Property(
             "timeout", th.IntegerType, default=300, description="Seconds to wait for a response."
@@ -124,7 +136,15 @@ class TapDirecto(OneLineFatalErrorsMixin, ValidatedConfigMixin, RedactedLogsMixi
             th.BooleanType,
             default=False,
             description="Also emit each deletion into its resource's stream as a record with "
-            "the primary key and `_sdc_deleted_at`.",
+            "the primary key, `_sdc_deleted_at` and every other field null.",
+        ),
+        th.Property(
+            "primary_keys",
+            th.ObjectType(additional_properties=True),
+            description="Per-stream primary key instead of ours, for companies whose records "
+            'carry other key fields, e.g. {"allocations": ["code"], "stocklevels": '
+            '["item_code", "warehouse", "location"]}. Discovery, the line streams and '
+            "deletions use it.",
         ),
         th.Property(
             "bookmark_overlap_seconds",
@@ -132,6 +152,14 @@ class TapDirecto(OneLineFatalErrorsMixin, ValidatedConfigMixin, RedactedLogsMixi
             default=300,
             description="When records carry no `ts`, the bookmark is the request time minus "
             "this safety overlap.",
+        ),
+        th.Property(
+            "document_customer_fields",
+            th.ArrayType(th.StringType),
+            default=[],
+            description="Customer fields copied onto each order and invoice as "
+            'customer_<field> (e.g. ["email", "vat_number"]), read with one /customers '
+            "request per run: lets a target find the document's customer by a value it holds.",
         ),
     ).to_dict()
 
@@ -155,6 +183,8 @@ class TapDirecto(OneLineFatalErrorsMixin, ValidatedConfigMixin, RedactedLogsMixi
         per_minute = float(config.get("requests_per_minute", 60))
         if per_minute < 0 or 0 < per_minute < 1:  # the limiter counts whole requests
             errors.append("requests_per_minute: must be 0 (no limit) or 1 or more")
+        if int(config.get("burst", 1)) < 1:
+            errors.append("burst: must be 1 or more (1: requests evenly spaced)")
         if float(config.get("timeout", 300)) <= 0:
             errors.append("timeout: must be more than 0 seconds")
         if float(config.get("bookmark_overlap_seconds", 300)) < 0:
@@ -162,6 +192,8 @@ class TapDirecto(OneLineFatalErrorsMixin, ValidatedConfigMixin, RedactedLogsMixi
         # row_* fields filter orders/invoices (whole documents); line streams make no requests
         types = {r.name: {**field_types(r), **ROW_FIELDS} for r in RESOURCES}
         errors += filter_errors(config.get("filters"), types)
+        errors += setting_errors(config)
+        errors += primary_keys_errors(config.get("primary_keys"))
         return errors
 
     @classmethod
@@ -185,10 +217,11 @@ class TapDirecto(OneLineFatalErrorsMixin, ValidatedConfigMixin, RedactedLogsMixi
 
     # -- shared per run --------------------------------------------------------------------
     @cached_property
-    def rate_limiter(self) -> RateLimiter:
-        """One limiter for every stream: Directo's limit is per key."""
-        return RateLimiter(
+    def rate_limiter(self) -> TokenBucket:
+        """One bucket for every stream (and the discovery samples): Directo's limit is per key."""
+        return TokenBucket(
             float(self.config.get("requests_per_minute", 60) or 0),
+            burst=int(self.config.get("burst", 1)),
             window_seconds=self.rate_limit_window_seconds,
         )
 
@@ -212,7 +245,11 @@ class TapDirecto(OneLineFatalErrorsMixin, ValidatedConfigMixin, RedactedLogsMixi
         return found
 
     def _sample_with_retries(
-        self, session: requests.Session, url: str, resource: Resource
+        self,
+        session: requests.Session,
+        url: str,
+        resource: Resource,
+        max_records: int | None = SAMPLE_RECORDS,
     ) -> Sample | None:
         """One sample, retried like any request; None (documented fields only) on failure."""
         waits = RetryWaits(base=self.retry_base_seconds)
@@ -225,6 +262,7 @@ class TapDirecto(OneLineFatalErrorsMixin, ValidatedConfigMixin, RedactedLogsMixi
                     resource,
                     timeout=float(self.config.get("timeout", 300)),
                     before_request=self.rate_limiter.acquire,
+                    max_records=max_records,
                 )
             except (requests.RequestException, ResponseBodyError) as exc:
                 status = getattr(response_of(exc), "status_code", None)
@@ -265,17 +303,21 @@ class TapDirecto(OneLineFatalErrorsMixin, ValidatedConfigMixin, RedactedLogsMixi
         emit_deleted = bool(self.config.get("emit_deleted_records"))
         for resource in RESOURCES:
             sample = self.samples.get(resource.name) or Sample()
+            keys = primary_keys_for(resource, self.config.get("primary_keys"))
             schema = resource_schema(
                 resource,
+                keys=keys,
                 datafields_as_object=as_object,
                 emit_deleted_records=emit_deleted,
                 extra_fields=sample.fields,
                 extra_row_fields=sample.row_fields,
                 datafield_codes=sample.datafield_codes,
             )
+            if resource.name in DOCUMENT_RESOURCES:
+                schema["properties"].update(document_properties(self.config))
             streams.append(STREAM_CLASSES[resource.name](self, schema))
             if resource.rows_stream:
-                rows = rows_schema(resource, sample.row_fields)
+                rows = rows_schema(resource, sample.row_fields, parent_keys=keys)
                 streams.append(STREAM_CLASSES[resource.rows_stream](self, rows))
         return streams
 

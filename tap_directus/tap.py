@@ -19,6 +19,7 @@ from connector_common.instants import parse_instant
 from connector_common.log_redaction import RedactedLogsMixin
 from connector_common.rate_limit import RateLimiter
 from connector_common.redaction import basic_auth_value, secret_values
+from connector_common.unknown_settings import UnknownSettingsMixin
 from tap_directus.client import AUTH_METHODS, MAX_TRIES, DirectusClient, auth_style
 from tap_directus.discovery import (
     LOGGER,
@@ -42,7 +43,9 @@ FILTER_OPERATORS = {
 }  # fmt: skip
 
 
-class TapDirectus(OneLineFatalErrorsMixin, ValidatedConfigMixin, RedactedLogsMixin, Tap):
+class TapDirectus(
+    OneLineFatalErrorsMixin, UnknownSettingsMixin, ValidatedConfigMixin, RedactedLogsMixin, Tap
+):
     """Discovers the tables of a Directus 1.1 API and syncs them, incrementally when possible."""
 
     name = "tap-directus"

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from target_dokus.invoice_lines import same_lines
 from target_dokus.resources import ITEM_FIELDS, DokusResource
 
 MatchKey = tuple[str, ...]
@@ -81,12 +82,7 @@ def same_value(kind: str, new: Any, old: Any) -> bool:
     if kind == "date":
         return str(new)[:10] == str(old)[:10]
     if kind == "items":
-        if not isinstance(new, list) or not isinstance(old, list) or len(new) != len(old):
-            return False
-        return all(
-            isinstance(n, dict) and isinstance(o, dict) and unchanged_fields(ITEM_FIELDS, n, o)
-            for n, o in zip(new, old, strict=True)
-        )
+        return same_lines(new, old)
     return str(new) == str(old)
 
 

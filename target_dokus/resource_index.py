@@ -124,6 +124,20 @@ class DokusResourceIndex:
         with self._lock:
             return self._by_id.get(ident)
 
+    def find(self, field: str, value: str) -> dict[str, Any] | None:
+        """The record whose `field` is `value` (a reference by natural key, relations.py).
+
+        By the match key when that is the field, else the lowest id with that value.
+        """
+        if self.key_fields == (field,):
+            return self.by_key((value,))
+        with self._lock:
+            for ident in sorted(self._by_id):
+                held = self._by_id[ident].get(field)
+                if held is not None and str(held).strip() == value:
+                    return self._by_id[ident]
+        return None
+
     def by_key(self, key: MatchKey) -> dict[str, Any] | None:
         with self._lock:
             ident = self._by_key.get(key)

@@ -9,13 +9,16 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from concurrent.futures import Future, wait
 from typing import Any
 
 from connector_common.rate_limit import RateLimiter
 from target_dokus.client import DokusClient
 from target_dokus.dead_letter import DeadLetterFile
+from target_dokus.invoices import InvoiceUpserter
 from target_dokus.lanes import OrderedLanes
+from target_dokus.relations import ReferenceResolver, references_for
 from target_dokus.resource_index import DokusResourceIndex
 from target_dokus.resources import RESOURCES
 from target_dokus.settings import DEFAULT_DEAD_LETTER_PATH, account_label, api_root, key_fields
@@ -23,7 +26,9 @@ from target_dokus.upsert import DokusUpserter
 
 OUTCOME_ORDER = (
     "created",
+    "created_and_sent",
     "updated",
+    "replaced",
     "unchanged",
     "deleted",
     "already_gone",
@@ -64,6 +69,8 @@ class DokusRun:
         self.failure: BaseException | None = None
         self.schema_refused = 0
         self._upserters: dict[str, DokusUpserter] = {}
+        self._in_flight: dict[str, list[Future[Any]]] = {}
+        self.input_ended = False  # set at end of input: waiting references are refused then
         self._lock = threading.Lock()
 
     def upserter(self, resource_name: str) -> DokusUpserter:
@@ -77,16 +84,49 @@ class DokusRun:
                     key_fields(self.config, resource_name),
                     self.logger,
                 )
-                upserter = DokusUpserter(
-                    self.client,
-                    index,
-                    hard_delete=bool(self.config.get("hard_delete")),
-                    dry_run=bool(self.config.get("dry_run")),
-                    logger=self.logger,
-                )
+                upserter = self._new_upserter(resource_name, index)
                 self._upserters[resource_name] = upserter
         upserter.index.load()
+        if isinstance(upserter, InvoiceUpserter):
+            upserter.sent_index.load()
         return upserter
+
+    def _new_upserter(self, resource_name: str, index: DokusResourceIndex) -> DokusUpserter:
+        options = {
+            "hard_delete": bool(self.config.get("hard_delete")),
+            "dry_run": bool(self.config.get("dry_run")),
+            "logger": self.logger,
+        }
+        if resource_name != "invoices":
+            return DokusUpserter(self.client, index, **options)
+        # sent invoices by the same key, so a sent sender_ref never becomes a new draft
+        sent = DokusResourceIndex(
+            self.client, RESOURCES["sent_invoices"], index.key_fields, self.logger
+        )
+        send = bool(self.config.get("send_invoices"))
+        return InvoiceUpserter(self.client, index, sent, send=send, **options)
+
+    def resolver(self, resource_name: str) -> ReferenceResolver | None:
+        """References by natural key of the resource (relations.py), None when it has none."""
+        references = references_for(self.config, resource_name)
+        if not references:
+            return None
+        indexes = {r.related: self.upserter(r.related).index for r in references}
+        return ReferenceResolver(references, indexes)
+
+    def track(self, resource_name: str, future: Future[Any]) -> None:
+        """A write in flight, so records referring to this resource can wait for it."""
+        with self._lock:
+            pending = self._in_flight.setdefault(resource_name, [])
+            if len(pending) > 1000:
+                pending[:] = [f for f in pending if not f.done()]
+            pending.append(future)
+
+    def settle(self, resource_names: Iterable[str]) -> None:
+        """Wait until every write of these resources handed out so far has finished."""
+        with self._lock:
+            futures = [f for name in resource_names for f in self._in_flight.get(name, [])]
+        wait(futures)
 
     def fail(self, exc: BaseException) -> None:
         with self._lock:

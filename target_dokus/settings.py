@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from singer_sdk import typing as th
 
+from target_dokus.relations import reference_problems
 from target_dokus.resources import RESOURCES, SENT_INVOICES_REFUSAL, WRITABLE_RESOURCES
 
 DEFAULT_DEAD_LETTER_PATH = "output/target-dokus-dead-letter.jsonl"  # git-ignored
@@ -56,6 +57,27 @@ CONFIG_SCHEMA = th.PropertiesList(
             "Resource -> field (or list of fields, all of which must match) that finds the "
             "existing Dokus record. Defaults: customers org_number, customer_groups name, "
             "products product_number, invoices sender_ref."
+        ),
+    ),
+    th.Property(
+        "references",
+        # Checked in config_problems (relations.py), for errors that name the entry.
+        th.ObjectType(additional_properties=True),
+        description=(
+            "Relation fields that hold another key of the related record instead of its Dokus "
+            'id, e.g. {"invoices": {"recipient": {"by": "email", "named_by": "customer_code"}}}: '
+            "the invoice's recipient is the Dokus customer with that e-mail (found in Dokus, "
+            "or created earlier in the run); `named_by` fields name the source record in "
+            "refusals. Unresolved references are dead-lettered with a reason."
+        ),
+    ),
+    th.Property(
+        "send_invoices",
+        th.BooleanType,
+        default=False,
+        description=(
+            "Send each draft invoice this target creates (POST /invoices/ID/send/, by e-mail). "
+            "Sent invoices are final: later changes to them are refused, never duplicated."
         ),
     ),
     th.Property(
@@ -204,6 +226,7 @@ def config_problems(config: Mapping[str, Any]) -> list[str]:
                 f"match_keys.{resource}: {', '.join(map(repr, unknown))} is not a writable "
                 f"{resource} field; use one of {choices}"
             )
+    problems += reference_problems(config)
     concurrency = config.get("max_concurrency", 1)
     if concurrency is not None and not 1 <= int(concurrency) <= MAX_CONCURRENCY:
         problems.append(f"max_concurrency: use a number from 1 to {MAX_CONCURRENCY}")

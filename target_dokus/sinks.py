@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING, Any
 from singer_sdk.sinks import Sink
 
 from target_dokus.errors import DokusRecordError, DokusRunError
+from target_dokus.invoice_lines import typed_schema
 from target_dokus.record_checks import RecordChecker, SchemaViolation
-from target_dokus.resources import DELETED_AT
+from target_dokus.relations import ReferenceQueue
+from target_dokus.resources import DELETED_AT, RESOURCES
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -39,6 +41,9 @@ class DokusSink(Sink):
         self._checker: RecordChecker | None = None
         self.resource_name = target.resource_for(stream_name) or ""
         self._pending: list[Future[Any]] = []
+        self.references: ReferenceQueue | None = None
+        if self.resource_name:
+            schema = typed_schema(RESOURCES[self.resource_name], schema)
         super().__init__(target, stream_name, schema, key_properties)
 
     @property
@@ -53,6 +58,15 @@ class DokusSink(Sink):
         # Reading the index here, on the reader's thread, makes a wrong password stop the run
         # at the first request, before any record is queued.
         self.upserter = self.run.upserter(self.resource_name)
+        resolver = self.run.resolver(self.resource_name)
+        if resolver is not None:  # references by natural key wait for their record
+            self.references = ReferenceQueue(
+                resolver,
+                self._submit,
+                self._lane_of,
+                self.run.settle,
+                dry_run=bool(self.run.config.get("dry_run")),
+            )
 
     def get_validator(self) -> RecordChecker | None:
         """Our checker keeps a violation for `process_record` instead of ending the run."""
@@ -80,18 +94,32 @@ class DokusSink(Sink):
             return
         deleted_at = record.get(DELETED_AT)
         clean = {k: v for k, v in record.items() if not k.startswith("_sdc_")}
+        number = self.state_gate.record_read()
+        if self.references is not None:
+            self.references.add(clean, deleted_at, number)
+        else:
+            self._submit(clean, deleted_at, number, None)
+
+    def _lane_of(self, record: dict[str, Any]) -> Any:
+        return self.upserter.lane_key(record, self.upserter.prepare(record)[1])
+
+    def _submit(
+        self, clean: dict[str, Any], deleted_at: Any, number: int, refusal: str | None
+    ) -> None:
+        """Hand one record to its lane; `refusal`: dead-letter it with that reason instead."""
         payload, key = self.upserter.prepare(clean)
         lane = self.upserter.lane_key(clean, key)
-        number = self.state_gate.record_read()
 
         def job() -> str:
-            outcome = self._write(clean, payload, key, deleted_at)
+            outcome = self._write(clean, payload, key, deleted_at, refusal)
             # Written or dead-lettered: state may pass it (before the future completes, so a
             # drain that waits for the future also waits for the state it lets out).
             self.state_gate.record_done(number)
             return outcome
 
-        self._pending.append(self.run.lanes.submit(lane, job))
+        future = self.run.lanes.submit(lane, job)
+        self._pending.append(future)
+        self.run.track(self.resource_name, future)
 
     def _refuse_violation(self, violation: SchemaViolation) -> None:
         """Dead-letter a record that violates its schema (on the reader: in input order)."""
@@ -124,12 +152,19 @@ class DokusSink(Sink):
         self.logger.warning("%s: dead-lettered", message)
 
     def _write(
-        self, record: dict[str, Any], payload: dict[str, Any], key: Any, deleted_at: Any
+        self,
+        record: dict[str, Any],
+        payload: dict[str, Any],
+        key: Any,
+        deleted_at: Any,
+        refusal: str | None = None,
     ) -> str:
         """Runs on a lane: write one record; a refusal is dead-lettered or stops the run."""
         run = self.run
         deleted = deleted_at is not None
         try:
+            if refusal is not None:
+                raise DokusRecordError(None, refusal)
             outcome = self.upserter.write(record, payload, key, deleted=deleted)
         except DokusRecordError as exc:
             if run.on_error == "fail":
@@ -157,7 +192,13 @@ class DokusSink(Sink):
         return outcome
 
     def process_batch(self, context: dict) -> None:
-        """Wait until every record handed to the lanes is written or dead-lettered."""
+        """Wait until every record handed to the lanes is written or dead-lettered.
+
+        Records waiting for a reference go first if they resolve now; once the input has
+        ended, those that still do not are refused (relations.py).
+        """
+        if self.references is not None:
+            self.references.retry(final=self.run.input_ended)
         pending, self._pending = self._pending, []
         for future in pending:
             try:

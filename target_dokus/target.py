@@ -14,6 +14,7 @@ from connector_common.config_errors import ValidatedConfigMixin
 from connector_common.fatal_errors import OneLineFatalErrorsMixin, default_fatal_message
 from connector_common.log_redaction import RedactedLogsMixin
 from connector_common.redaction import basic_auth_value, secret_values
+from connector_common.unknown_settings import UnknownSettingsMixin
 from target_dokus.errors import BAD_INPUT_ERRORS, DokusRunError
 from target_dokus.run import DokusRun
 from target_dokus.settings import CONFIG_SCHEMA, config_problems, resource_problem
@@ -22,7 +23,9 @@ from target_dokus.sinks import DokusSink, IgnoredStreamSink
 from target_dokus.state_gate import StateGate
 
 
-class TargetDokus(OneLineFatalErrorsMixin, ValidatedConfigMixin, RedactedLogsMixin, Target):
+class TargetDokus(
+    OneLineFatalErrorsMixin, UnknownSettingsMixin, ValidatedConfigMixin, RedactedLogsMixin, Target
+):
     """Singer target for the Dokus invoicing API (https://SUBDOMAIN.dokus.no)."""
 
     name = "target-dokus"
@@ -104,6 +107,8 @@ class TargetDokus(OneLineFatalErrorsMixin, ValidatedConfigMixin, RedactedLogsMix
 
     def process_endofpipe(self) -> None:
         """Drain (the last states go out), summarise, and fail if anything was dead-lettered."""
+        if self._run is not None:
+            self._run.input_ended = True  # references still unresolved now are refused
         try:
             super().process_endofpipe()
         finally:

@@ -27,7 +27,8 @@ DIRECTO_KEYS = {
     "customers": ["code"],
     "orders": ["number"],
     "invoices": ["number"],
-    "stocklevels": ["item_code", "warehouse", "location", "batch_number", "serial_number"],
+    # issue 9: what a stock-level deletion names (finer keys via `primary_keys`)
+    "stocklevels": ["item_code", "warehouse"],
     "itemclasses": ["code"],
     "allocations": ["number"],
     "priceformulas": ["code"],

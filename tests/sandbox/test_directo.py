@@ -715,3 +715,50 @@ def test_request_log_records_query(directo: SandboxServer) -> None:
     get(directo, "/v1/items?country!=EE&date=>2025-01-01")
     entry = directo.emulator.log.entries(path_prefix="/apidirect/v1/items")[-1]
     assert entry.query == [("country!", "EE"), ("date", ">2025-01-01")]
+
+
+def test_edit_action_adds_a_line_and_clears_a_field(directo: SandboxServer) -> None:
+    before = {r["number"]: r for r in all_records(directo, "invoices")}
+    number = sorted(before)[3]
+    answer = requests.post(
+        directo.url + "/_sandbox/edit",
+        json={
+            "resource": "invoices",
+            "key": {"number": number},
+            "add_rows": [{"row_item": "1011", "row_quantity": 2, "row_price": 12.5}],
+        },
+        timeout=10,
+    ).json()
+    after = {r["number"]: r for r in all_records(directo, "invoices")}
+    rows = after[number]["rows"]
+    assert len(rows) == len(before[number]["rows"]) + 1
+    assert rows[-1] == {
+        "row_no": len(rows),
+        "row_item": "1011",
+        "row_quantity": 2,
+        "row_price": 12.5,
+    }
+    assert answer["record"]["rows"] == rows
+    assert when(after[number]["ts"]) > max(when(r["ts"]) for r in before.values())
+    assert {n: r for n, r in after.items() if n != number} == {
+        n: r for n, r in before.items() if n != number
+    }
+
+    code = all_records(directo, "customers")[2]["code"]
+    requests.post(
+        directo.url + "/_sandbox/edit",
+        json={"resource": "customers", "key": {"code": code}, "drop": ["email"]},
+        timeout=10,
+    )
+    customer = next(c for c in all_records(directo, "customers") if c["code"] == code)
+    assert "email" not in customer
+
+
+def test_edit_action_of_an_unknown_record_is_404(directo: SandboxServer) -> None:
+    response = requests.post(
+        directo.url + "/_sandbox/edit",
+        json={"resource": "invoices", "key": {"number": "nope"}},
+        timeout=10,
+    )
+    assert response.status_code == 404
+    assert "nope" in response.json()["error"]

@@ -502,3 +502,119 @@ def test_write_answer_shapes_the_200_but_the_write_happens(
     updated = post(server, f"/products/{held['id']}/", {"name": "Q"})
     assert updated.status_code == 200
     assert get(server, f"/products/{held['id']}/").json()["product"]["name"] == "Q"
+
+
+# ----- draft invoices as the docs and the vendor clients describe them ------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "field"),
+    [({"unit_price": "10"}, "name"), ({"name": "Kaffe"}, "unit_price")],
+)
+def test_an_invoice_line_needs_name_and_unit_price(
+    dokus_sandbox: SandboxServer, line: dict[str, Any], field: str
+) -> None:
+    before = len(get(dokus_sandbox, "/invoices/").json()["invoices"])
+    response = post(dokus_sandbox, "/invoices/create/", {"recipient_name": "R", "items": [line]})
+    assert response.status_code == 400
+    assert f"Line 1, {field}: This field is required." in response.json()["errors"]["items"][0]
+    assert len(get(dokus_sandbox, "/invoices/").json()["invoices"]) == before
+
+
+def test_a_recipient_that_is_no_customer_is_refused_on_update_too(
+    dokus_sandbox: SandboxServer,
+) -> None:
+    response = post(dokus_sandbox, "/invoices/1/", {"recipient": 999})
+    assert response.status_code == 400
+    assert "Customer 999 does not exist" in response.json()["errors"]["recipient"][0]
+    assert get(dokus_sandbox, "/invoices/1/").json()["invoice"]["recipient"] != 999
+
+
+def test_a_draft_without_recipient_is_refused_when_the_switch_requires_one(
+    serve: Callable[[Emulator], SandboxServer],
+) -> None:
+    server = serve(DokusEmulator(size=2, invoice_recipient="required"))
+    refused = post(server, "/invoices/create/", {"recipient_name": "R"})
+    assert refused.status_code == 400
+    assert refused.json()["errors"] == {"recipient": ["This field is required."]}
+    ok = post(server, "/invoices/create/", {"recipient_name": "R", "recipient": 1})
+    assert ok.status_code == 200
+    assert post(server, "/invoices/3/", {"recipient": None}).status_code == 400
+
+
+def test_invoice_recipient_switch_defaults_to_optional(dokus_sandbox: SandboxServer) -> None:
+    assert post(dokus_sandbox, "/invoices/create/", {"recipient_name": "R"}).status_code == 200
+
+
+def test_send_takes_the_vendor_clients_body_and_keeps_lines_and_sender_ref(
+    dokus_sandbox: SandboxServer,
+) -> None:
+    draft = get(dokus_sandbox, "/invoices/2/").json()["invoice"]
+    body = {"send_by_email": True, "send_by_post": False, "send_copy1": False}
+    sent = post(dokus_sandbox, "/invoices/2/send/", body).json()["sent_invoice"]
+    listed = get(dokus_sandbox, "/invoices/sent/").json()["sent_invoices"]
+    assert sent in listed
+    assert sent["sender_ref"] == draft["sender_ref"]
+    assert sent["items"] == draft["items"]
+    assert sent["recipient"] == draft["recipient"]
+    assert sent["invoice_number"] not in {s["invoice_number"] for s in listed if s != sent}
+
+
+def test_a_sent_invoice_cannot_be_sent_again(dokus_sandbox: SandboxServer) -> None:
+    assert post(dokus_sandbox, "/invoices/3/send/").status_code == 200
+    assert post(dokus_sandbox, "/invoices/3/send/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"recipient_name": "R", "items": [{"name": "L", "unit_price": "1"}]}, "recipient"),
+        ({"recipient_name": "R", "recipient": 1}, "items"),
+    ],
+)
+def test_a_draft_without_recipient_or_lines_cannot_be_sent(
+    dokus_sandbox: SandboxServer, body: dict[str, Any], field: str
+) -> None:
+    ident = post(dokus_sandbox, "/invoices/create/", body).json()["invoice"]["id"]
+    response = post(dokus_sandbox, f"/invoices/{ident}/send/")
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+    assert get(dokus_sandbox, f"/invoices/{ident}/").status_code == 200
+
+
+def test_send_answer_can_be_empty(serve: Callable[[Emulator], SandboxServer]) -> None:
+    server = serve(DokusEmulator(size=3, send_answer="empty"))
+    response = post(server, "/invoices/1/send/")
+    assert response.status_code == 204
+    assert not response.content
+    assert len(get(server, "/invoices/sent/").json()["sent_invoices"]) == 4
+
+
+def test_sandbox_switches_refuse_unknown_values() -> None:
+    with pytest.raises(ValueError, match="invoice_recipient"):
+        DokusEmulator(size=0, invoice_recipient="maybe")
+    with pytest.raises(ValueError, match="send_answer"):
+        DokusEmulator(size=0, send_answer="maybe")
+
+
+@pytest.mark.parametrize(
+    ("item_updates", "expected"),
+    [("replace", ["Ny"]), ("append", ["Gammel", "Ny"]), ("ignore", ["Gammel"])],
+)
+def test_item_updates_switch_says_what_an_update_does_to_old_lines(
+    serve: Callable[[Emulator], SandboxServer], item_updates: str, expected: list[str]
+) -> None:
+    server = serve(DokusEmulator(size=0, item_updates=item_updates))
+    line = {"unit_price": "1"}
+    created = post(
+        server, "/invoices/create/", {"recipient_name": "R", "items": [{**line, "name": "Gammel"}]}
+    ).json()["invoice"]
+    updated = post(server, f"/invoices/{created['id']}/", {"items": [{**line, "name": "Ny"}]})
+    assert updated.status_code == 200
+    held = get(server, f"/invoices/{created['id']}/").json()["invoice"]["items"]
+    assert [i["name"] for i in held] == expected
+
+
+def test_item_updates_switch_refuses_unknown_values() -> None:
+    with pytest.raises(ValueError, match="item_updates"):
+        DokusEmulator(size=0, item_updates="merge")

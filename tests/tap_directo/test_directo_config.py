@@ -25,6 +25,7 @@ SETTINGS = {
     "datafields_as_object",
     "emit_deleted_records",
     "bookmark_overlap_seconds",
+    "primary_keys",
 }
 
 
@@ -73,6 +74,10 @@ def test_about_lists_every_setting_with_description() -> None:
         ({"filters": {"items": {"price": ">>100"}}}, "filters.items.price"),
         ({"filters": "status=NEW"}, "filters"),
         ({"api_key": " "}, "api_key"),
+        ({"primary_keys": {"orderz": ["number"]}}, "primary_keys.orderz"),
+        ({"primary_keys": {"orders": []}}, "primary_keys.orders"),
+        ({"primary_keys": {"orders": "number"}}, "primary_keys.orders"),
+        ({"primary_keys": ["orders"]}, "primary_keys"),
     ],
 )
 @pytest.mark.parametrize("mode", [(), ("--discover",)])
