@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
+from bench.target_dokus_process import timed_target_dokus
 from sandbox.common import SandboxServer
 from sandbox.dokus import DEFAULT_EMAIL, DEFAULT_PASSWORD, DokusEmulator
 from sandbox.seed_data import SeedData
@@ -67,20 +66,7 @@ def run_target(server: SandboxServer, concurrency: int, messages: str, workdir: 
         "max_concurrency": concurrency,
         "dead_letter_path": str(workdir / "dead-letter.jsonl"),
     }
-    config_path = workdir / f"config-{concurrency}.json"
-    config_path.write_text(json.dumps(config))
-    started = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, "-m", "target_dokus.target", "--config", str(config_path)],
-        input=messages,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    elapsed = time.perf_counter() - started
-    if result.returncode != 0:
-        sys.exit(f"target-dokus failed (exit {result.returncode}):\n{result.stderr[-2000:]}")
-    return elapsed
+    return timed_target_dokus(config, messages, workdir / f"config-{concurrency}.json")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from bench.target_dokus_process import timed_target_dokus
 from sandbox.common import SandboxServer
 from sandbox.dokus import DEFAULT_EMAIL, DEFAULT_PASSWORD, DokusEmulator
 from sandbox.seed_data import SeedData
@@ -125,20 +124,7 @@ def tap_messages(invoices: int, customers: int) -> str:
 
 
 def run_target(config: dict[str, Any], messages: str, workdir: Path) -> float:
-    path = workdir / "config.json"
-    path.write_text(json.dumps(config))
-    started = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, "-m", "target_dokus.target", "--config", str(path)],
-        input=messages,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    elapsed = time.perf_counter() - started
-    if result.returncode != 0:
-        sys.exit(f"target-dokus failed (exit {result.returncode}):\n{result.stderr[-2000:]}")
-    return elapsed
+    return timed_target_dokus(config, messages, workdir / "config.json")
 
 
 def main(argv: list[str] | None = None) -> int:
