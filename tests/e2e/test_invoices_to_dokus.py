@@ -23,6 +23,7 @@ from sandbox.directo import DirectoEmulator
 from sandbox.directus import DirectusEmulator
 from sandbox.dokus import DEFAULT_EMAIL, DEFAULT_PASSWORD, DokusEmulator
 from sandbox.meltano_project import MeltanoError, MeltanoProject
+from tests.e2e.servers import running
 
 SIZE = 12
 JOB = "directo-invoices-to-dokus"
@@ -30,15 +31,13 @@ JOB = "directo-invoices-to-dokus"
 
 @pytest.fixture(scope="module")
 def sandboxes() -> Iterator[dict[str, SandboxServer]]:
-    servers = {
-        "directo": SandboxServer(DirectoEmulator(size=SIZE, rate_limit_per_minute=0)).start(),
-        "directus": SandboxServer(DirectusEmulator(size=1)).start(),
+    with running(
+        directo=DirectoEmulator(size=SIZE, rate_limit_per_minute=0),
+        directus=DirectusEmulator(size=1),
         # a draft must name an existing customer: a draft that lands was resolved
-        "dokus": SandboxServer(DokusEmulator(size=0, invoice_recipient="required")).start(),
-    }
-    yield servers
-    for server in servers.values():
-        server.stop()
+        dokus=DokusEmulator(size=0, invoice_recipient="required"),
+    ) as servers:
+        yield servers
 
 
 @pytest.fixture(scope="module")

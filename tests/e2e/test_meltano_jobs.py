@@ -22,20 +22,19 @@ from sandbox.directo import DirectoEmulator
 from sandbox.directus import DirectusEmulator
 from sandbox.dokus import DokusEmulator
 from sandbox.meltano_project import MELTANO, ROOT, MeltanoProject
+from tests.e2e.servers import running
 
 SIZE = 12
 
 
 @pytest.fixture(scope="module")
 def sandboxes() -> Iterator[dict[str, SandboxServer]]:
-    servers = {
-        "directo": SandboxServer(DirectoEmulator(size=SIZE, rate_limit_per_minute=0)).start(),
-        "directus": SandboxServer(DirectusEmulator(size=SIZE)).start(),
-        "dokus": SandboxServer(DokusEmulator(size=0)).start(),
-    }
-    yield servers
-    for server in servers.values():
-        server.stop()
+    with running(
+        directo=DirectoEmulator(size=SIZE, rate_limit_per_minute=0),
+        directus=DirectusEmulator(size=SIZE),
+        dokus=DokusEmulator(size=0),
+    ) as servers:
+        yield servers
 
 
 @pytest.fixture(scope="module")
