@@ -14,26 +14,7 @@ from sandbox.directo import DirectoEmulator
 from sandbox.directo_typing import ServedKeys, ServedTyping
 from tests import postgres_cluster
 from tests.postgres_cluster import PostgresCluster
-from tests.tap_directo.directo_tap_run import config_for, run_tap
-
-RESOURCES = (
-    "items",
-    "customers",
-    "orders",
-    "invoices",
-    "stocklevels",
-    "itemclasses",
-    "allocations",
-    "priceformulas",
-)
-
-
-def source_keys(emulator: DirectoEmulator, resource: str, keys: list[str]) -> set[tuple]:
-    served = (
-        emulator.typing.served(emulator.served_keys.served(resource, r))
-        for r in emulator.store.records(resource)
-    )
-    return {tuple(str(r.get(k, "-")) for k in keys) for r in served}
+from tests.tap_directo.directo_tap_run import DATA_RESOURCES, config_for, run_tap, source_keys
 
 
 @pytest.mark.parametrize(
@@ -68,10 +49,10 @@ def test_postgres_holds_exactly_the_live_rows_of_every_resource(  # noqa: PLR091
         if round_:
             emulator.change(updates=2, deletes=2, inserts=1)
         out = run_tap(config, state=state)
-        keys = {r: out.schemas[r]["key_properties"] for r in RESOURCES}
+        keys = {r: out.schemas[r]["key_properties"] for r in DATA_RESOURCES}
         postgres_cluster.load(target_postgres_exe, target, out.raw, tmp_path)
         state = out.final_state
-    for resource in RESOURCES:
+    for resource in DATA_RESOURCES:
         columns = ", ".join(f'"{k}"' for k in keys[resource])
         live = postgres.query(
             database,

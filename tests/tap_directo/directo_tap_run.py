@@ -9,13 +9,43 @@ from sandbox.directo import FULL_KEY, DirectoEmulator
 from tap_directo.tap import TapDirecto
 from tests.singer_output import SyncOutput, select_only, sync_tap
 
-__all__ = ["SyncOutput", "catalog_selecting", "config_for", "run_tap", "run_tap_failing", "sandbox"]
+__all__ = [
+    "DATA_RESOURCES",
+    "SyncOutput",
+    "catalog_selecting",
+    "config_for",
+    "run_tap",
+    "run_tap_failing",
+    "sandbox",
+    "source_keys",
+]
+
+# The resources whose records a keyed loader keeps (every Directo resource but `deleted`).
+DATA_RESOURCES = (
+    "items",
+    "customers",
+    "orders",
+    "invoices",
+    "stocklevels",
+    "itemclasses",
+    "allocations",
+    "priceformulas",
+)
 
 
 def sandbox(server: SandboxServer) -> DirectoEmulator:
     emulator = server.emulator
     assert isinstance(emulator, DirectoEmulator)
     return emulator
+
+
+def source_keys(emulator: DirectoEmulator, resource: str, keys: list[str]) -> set[tuple]:
+    """The keys of the source's live records, as the server serves them."""
+    served = (
+        emulator.typing.served(emulator.served_keys.served(resource, r))
+        for r in emulator.store.records(resource)
+    )
+    return {tuple(str(r.get(k, "-")) for k in keys) for r in served}
 
 
 def config_for(server: SandboxServer, **settings: Any) -> dict[str, Any]:

@@ -8,7 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from directo_tap_run import SyncOutput, config_for, run_tap, run_tap_failing
+from directo_tap_run import (
+    DATA_RESOURCES,
+    SyncOutput,
+    config_for,
+    run_tap,
+    run_tap_failing,
+    source_keys,
+)
 
 from sandbox.common import SandboxServer
 from sandbox.directo import DirectoEmulator
@@ -17,16 +24,6 @@ from tap_directo.keys import MissingKeyError
 from tap_directo.tap import TapDirecto
 
 Serve = Callable[..., SandboxServer]
-RESOURCES = (
-    "items",
-    "customers",
-    "orders",
-    "invoices",
-    "stocklevels",
-    "itemclasses",
-    "allocations",
-    "priceformulas",
-)
 OTHER_KEYS = ServedKeys(allocation_key="code", stock_deletions="item_warehouse")
 
 
@@ -73,15 +70,6 @@ def keyed_load(table: dict[tuple, dict], out: SyncOutput, stream: str, keys: lis
             table[key] = record
 
 
-def source_keys(emulator: DirectoEmulator, resource: str, keys: list[str]) -> set[tuple]:
-    """The keys of the source's live records, as the server serves them."""
-    served = (
-        emulator.typing.served(emulator.served_keys.served(resource, r))
-        for r in emulator.store.records(resource)
-    )
-    return {tuple(str(r.get(k, "-")) for k in keys) for r in served}
-
-
 @pytest.mark.parametrize(
     ("served", "overrides"),
     [
@@ -101,17 +89,17 @@ def test_keyed_loader_ends_with_exactly_the_live_rows_of_every_resource(
     config = config_for(
         server, emit_deleted_records=True, response_format=fmt, primary_keys=overrides
     )
-    tables: dict[str, dict[tuple, dict]] = {r: {} for r in RESOURCES}
+    tables: dict[str, dict[tuple, dict]] = {r: {} for r in DATA_RESOURCES}
     state: dict = {}
     for _ in range(3):
         out = run_tap(config, state=state)
-        for resource in RESOURCES:
+        for resource in DATA_RESOURCES:
             keys = out.schemas[resource]["key_properties"]
             keyed_load(tables[resource], out, resource, keys)
         state = out.final_state
         emulator.change(updates=2, deletes=3, inserts=1)
     out = run_tap(config, state=state)  # the last changes
-    for resource in RESOURCES:
+    for resource in DATA_RESOURCES:
         keys = out.schemas[resource]["key_properties"]
         keyed_load(tables[resource], out, resource, keys)
         assert set(tables[resource]) == source_keys(emulator, resource, keys), resource

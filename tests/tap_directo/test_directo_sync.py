@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from directo_tap_run import catalog_selecting, config_for, run_tap, sandbox
+from directo_tap_run import DATA_RESOURCES, catalog_selecting, config_for, run_tap, sandbox
 
 from sandbox.common import SandboxServer
 from sandbox.directo import DirectoEmulator
@@ -39,18 +39,6 @@ def directo(serve: Serve) -> SandboxServer:
 @pytest.fixture
 def directo_no_ts(serve: Serve) -> SandboxServer:
     return serve(DirectoEmulator(size=30, serve_ts=False, rate_limit_per_minute=0))
-
-
-DATA_RESOURCES = (
-    "items",
-    "customers",
-    "orders",
-    "invoices",
-    "stocklevels",
-    "itemclasses",
-    "allocations",
-    "priceformulas",
-)
 
 
 def test_first_sync_reads_every_resource(directo: SandboxServer) -> None:
