@@ -23,7 +23,7 @@ from sandbox.directo import DirectoEmulator
 from sandbox.directus import DirectusEmulator
 from sandbox.dokus import DEFAULT_EMAIL, DEFAULT_PASSWORD, DokusEmulator
 from sandbox.meltano_project import MeltanoError, MeltanoProject
-from tests.e2e.servers import running
+from tests.e2e.servers import project_on, running
 
 SIZE = 12
 JOB = "directo-invoices-to-dokus"
@@ -46,13 +46,7 @@ def project(
     tmp_path_factory: pytest.TempPathFactory,
     meltano_installed: None,
 ) -> MeltanoProject:
-    project = MeltanoProject(
-        tmp_path_factory.mktemp("meltano-invoices"),
-        sandboxes["directo"],
-        sandboxes["directus"],
-        sandboxes["dokus"],
-    )
-    project.env["TAP_DIRECTO_REQUESTS_PER_MINUTE"] = "0"
+    project = project_on(tmp_path_factory.mktemp("meltano-invoices"), sandboxes)
     return project
 
 
@@ -191,13 +185,7 @@ def test_another_machine_without_local_state_writes_nothing(
 ) -> None:
     """A second Meltano project (new system database: no state, no files) re-reads everything;
     every customer and draft is found in Dokus, so nothing is created twice or written."""
-    other = MeltanoProject(
-        tmp_path_factory.mktemp("meltano-other-machine"),
-        sandboxes["directo"],
-        sandboxes["directus"],
-        sandboxes["dokus"],
-    )
-    other.env["TAP_DIRECTO_REQUESTS_PER_MINUTE"] = "0"
+    other = project_on(tmp_path_factory.mktemp("meltano-other-machine"), sandboxes)
     counts = (len(dokus.data["customers"]), len(dokus.data["invoices"]))
     dokus.log.clear()
     moved = other.run(JOB, log_name="other-machine")

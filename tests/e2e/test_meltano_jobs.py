@@ -22,7 +22,7 @@ from sandbox.directo import DirectoEmulator
 from sandbox.directus import DirectusEmulator
 from sandbox.dokus import DokusEmulator
 from sandbox.meltano_project import MELTANO, ROOT, MeltanoProject
-from tests.e2e.servers import running
+from tests.e2e.servers import project_on, running
 
 SIZE = 12
 
@@ -43,12 +43,7 @@ def project(
     tmp_path_factory: pytest.TempPathFactory,
     meltano_installed: None,
 ) -> MeltanoProject:
-    project = MeltanoProject(
-        tmp_path_factory.mktemp("meltano"),
-        sandboxes["directo"],
-        sandboxes["directus"],
-        sandboxes["dokus"],
-    )
+    project = project_on(tmp_path_factory.mktemp("meltano"), sandboxes)
     # numeric settings given as environment variables, as the prod environment does
     # (Meltano 4.4.1 crashes on `kind: decimal` ones, so the plugins declare integers)
     project.env.update(

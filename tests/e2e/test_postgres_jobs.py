@@ -17,7 +17,7 @@ from sandbox.directus import DirectusEmulator
 from sandbox.dokus import DokusEmulator
 from sandbox.meltano_project import MeltanoProject
 from tests.e2e.postgres_projects import use_postgres
-from tests.e2e.servers import running
+from tests.e2e.servers import project_on, running
 from tests.postgres_cluster import PostgresCluster
 
 SIZE = 12
@@ -62,13 +62,7 @@ def project(
     meltano_installed: None,
 ) -> MeltanoProject:
     postgres.create_database(WAREHOUSE)
-    project = MeltanoProject(
-        tmp_path_factory.mktemp("pg-jobs"),
-        sandboxes["directo"],
-        sandboxes["directus"],
-        sandboxes["dokus"],
-    )
-    project.env["TAP_DIRECTO_REQUESTS_PER_MINUTE"] = "0"
+    project = project_on(tmp_path_factory.mktemp("pg-jobs"), sandboxes)
     use_postgres(project, postgres, WAREHOUSE)
     return project
 
