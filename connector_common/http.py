@@ -106,7 +106,11 @@ class HttpClient:
         self.secrets = secrets if secrets is not None else []
         self.timeout = timeout
         self.allow_redirects = allow_redirects
-        self.retryable = (RetriableAPIError, *CONNECTION_ERRORS, *retryable)
+        self.retryable: tuple[type[BaseException], ...] = (
+            RetriableAPIError,
+            *CONNECTION_ERRORS,
+            *retryable,
+        )
         self.logger = logger or logging.getLogger(__name__)
 
     def close(self) -> None:
