@@ -132,11 +132,13 @@ class HttpClient:
         report: Counter | None = None,
         repeat_lost: bool = True,
         body_streamed: bool = True,
+        what: str | None = None,
     ) -> Iterator[T]:
         """What `read` yields from the answer; the whole call (body included) is retried.
 
         With `repeat_lost=False` (a create), a request that got no answer raises AnswerLost
-        instead of being sent again: it may have reached the server.
+        instead of being sent again: it may have reached the server. `what` (e.g. a resource
+        name) words the retry log line as "Retrying <what> in 1.02 s (try 2 of 5): <problem>".
         """
         prepared = self.prepare(request)
         policy = POLICY
@@ -161,15 +163,7 @@ class HttpClient:
                 wait = waits.after(exc)
                 if report is not None:
                     report.retried(wait, failed.status_code if failed is not None else None)
-                self.logger.warning(
-                    "%s %s: %s; try %d of %d in %.1f s",
-                    prepared.method,
-                    _path(prepared),
-                    problem,
-                    attempt + 1,
-                    policy.max_tries,
-                    wait,
-                )
+                self._log_retry(prepared, what, problem, (attempt + 1, policy.max_tries), wait)
                 policy.sleep(wait)
             finally:
                 if response is not None:
@@ -200,6 +194,30 @@ class HttpClient:
     ) -> requests.Response:
         """The checked answer itself (body read), for callers that read it later (singer-sdk)."""
         return self.request(request, lambda response: response, report=report)
+
+    def _log_retry(
+        self,
+        prepared: requests.PreparedRequest,
+        what: str | None,
+        problem: str,
+        next_try_of: tuple[int, int],
+        wait: float,
+    ) -> None:
+        next_try, tries = next_try_of
+        if what is not None:
+            self.logger.warning(
+                "Retrying %s in %.2f s (try %d of %d): %s", what, wait, next_try, tries, problem
+            )
+            return
+        self.logger.warning(
+            "%s %s: %s; try %d of %d in %.1f s",
+            prepared.method,
+            _path(prepared),
+            problem,
+            next_try,
+            tries,
+            wait,
+        )
 
     def _send(self, prepared: requests.PreparedRequest, body_streamed: bool) -> requests.Response:
         settings = self.session.merge_environment_settings(prepared.url, {}, None, None, None)
