@@ -126,7 +126,7 @@ def bookmark_moment(value: object) -> datetime | None:
     return parse_ts(value)
 
 
-def unwrapped_state(state: object) -> dict:
+def unwrapped_state(state: object) -> dict[str, Any]:
     """The Singer state inside a Meltano state file or a STATE message, else `state` itself."""
     if isinstance(state, dict) and "bookmarks" not in state:
         for wrapper in ("singer_state", "value"):
@@ -135,7 +135,7 @@ def unwrapped_state(state: object) -> dict:
     return state if isinstance(state, dict) else {}
 
 
-def readable_state(state: object, ts_streams: Collection[str]) -> tuple[dict, list[str]]:
+def readable_state(state: object, ts_streams: Collection[str]) -> tuple[dict[str, Any], list[str]]:
     """`state` with every `ts` bookmark in today's form, and one line per part left out.
 
     A state from an older run (epoch numbers, other ISO forms, no `replication_key`, wrapped

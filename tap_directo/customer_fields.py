@@ -49,7 +49,9 @@ def document_properties(config: Mapping[str, Any]) -> dict[str, Any]:
 class CustomerLookup:
     """Customer code -> the chosen fields; the customers are read once, on first use."""
 
-    def __init__(self, fields: list[str], read_customers: Callable[[], Iterable[dict]]) -> None:
+    def __init__(
+        self, fields: list[str], read_customers: Callable[[], Iterable[dict[str, Any]]]
+    ) -> None:
         self.fields = fields
         self._read = read_customers
         self._by_code: dict[str, dict[str, Any]] | None = None
