@@ -1,45 +1,73 @@
-"""DirectoStream: how the tap talks to Directo (auth, one request per window, retries, errors).
+"""How tap-directo talks HTTP to Directo: the key header, what each answer means, the wording.
 
-Directo answers whole arrays without pagination, and records stream out while the body is read.
-singer-sdk's retry decorator only covers sending the request, not reading the body, so this
-class runs its own small loop: rate-limit slot, send, check status, stream-parse; a 429/5xx, a
-connection error or a truncated/malformed body repeats the request (Retry-After, else 1, 2, 4,
-8 s with jitter, bounded). Records already sent may repeat (at-least-once); the bookmark only
-counts responses read to the end.
+Every request goes through connector_common.http.HttpClient (rate-limit slot, send, Retry-After
+or 1, 2, 4, 8 s with jitter, bounded tries). Directo answers whole arrays without pagination
+and the records are parsed while the body streams in, so the body is read inside the retry: a
+429/5xx, a connection error or a truncated/malformed body (`ResponseBodyError`) repeats the
+request. Records already sent may repeat (at-least-once); the bookmark only counts responses
+read to the end. 400/401/403/404 stop at once with what to check; no message quotes the key.
+
+`infer_schema` samples read the same API under their own rules (`SampleRules`): a rejected key
+stops discovery at once, an unreachable server stops it after the last try, any other failure
+leaves that resource with its documented fields.
 """
 
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable, Iterator
-from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from importlib.metadata import version
+from typing import BinaryIO, cast
 
 import requests
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
-from singer_sdk.streams import RESTStream
 
 from connector_common.connection_errors import connection_problem
+from connector_common.http import HttpClient, Limiter
 from connector_common.redaction import redact
-from connector_common.retry import RetryWaits, is_retryable_status, response_of
-from connector_common.stream_report import ReportedStreamMixin
-from tap_directo.bookmarks import ResponseMark
-from tap_directo.filters import encode_query
-from tap_directo.parsing import ResponseBodyError, parse_json_records, parse_xml_records
-from tap_directo.resources import ROW_FIELDS, Resource, field_types
-from tap_directo.schemas import line_properties, scalar_types
+from connector_common.retry import is_retryable_status
+from tap_directo.parsing import ResponseBodyError
 
-if TYPE_CHECKING:
-    from tap_directo.tap import TapDirecto
+KEY_HEADER = "X-Directo-Key"
 
-_RETRYABLE_ERRORS = (
-    RetriableAPIError,
-    ResponseBodyError,
-    requests.exceptions.ConnectionError,
-    requests.exceptions.Timeout,
-    requests.exceptions.ChunkedEncodingError,
-)
+
+def directo_session(api_key: str, *, xml: bool, user_agent: str | None = None) -> requests.Session:
+    """A session that sends the key and asks for JSON or XML on every request."""
+    session = requests.Session()
+    session.headers.update(
+        {
+            "User-Agent": user_agent or f"singer-sdk/{version('singer-sdk')}",
+            KEY_HEADER: api_key,
+            "Accept": "application/xml" if xml else "application/json",
+        }
+    )
+    return session
+
+
+def http_client(
+    session: requests.Session,
+    rules: DirectoRules | SampleRules,
+    *,
+    limiter: Limiter,
+    secrets: list[str],
+    timeout: float,
+    logger: logging.Logger | None = None,
+) -> HttpClient:
+    """The HttpClient of one stream (or of the samples): a broken body is worth another try."""
+    return HttpClient(
+        session,
+        rules,
+        limiter=limiter,
+        secrets=secrets,
+        timeout=timeout,
+        retryable=(ResponseBodyError,),
+        logger=logger,
+    )
+
+
+def body_of(response: requests.Response) -> BinaryIO:
+    """The answer's body as it arrives, decompressed, for the streaming parsers."""
+    response.raw.decode_content = True
+    return cast(BinaryIO, response.raw)  # urllib3's HTTPResponse: a binary file, not typed so
 
 
 def error_fields(response: requests.Response) -> dict[str, str]:
@@ -65,165 +93,99 @@ def describe_failure(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-class DirectoStream(ReportedStreamMixin, RESTStream):
-    """Base of every Directo resource stream; subclasses only carry a `resource` row."""
+def _sent_query(response: requests.Response) -> str:
+    sent = getattr(response.request, "path_url", "") or ""
+    return sent.split("?", 1)[1] if "?" in sent else ""
 
-    resource: Resource
-    _tap: TapDirecto
 
-    @property
-    def url_base(self) -> str:
-        base = str(self.config.get("base_url", "")).rstrip("/")
-        return f"{base}/v{self.config.get('api_version', 1)}"
+class DirectoRules:
+    """What Directo's answers to one stream's requests mean (connector_common.http.ApiRules)."""
 
-    @property
-    def timeout(self) -> float:  # type: ignore[override]
-        return float(self.config.get("timeout", 300))
+    def __init__(self, stream: str, secrets: list[str]) -> None:
+        self.stream = stream
+        self.secrets = secrets
 
-    @property
-    def xml(self) -> bool:
-        return self.config.get("response_format", "json") == "xml"
+    def check(self, response: requests.Response) -> None:
+        if is_retryable_status(response.status_code):
+            raise RetriableAPIError(self.error_message(response), response)
+        if response.status_code >= 400:
+            raise FatalAPIError(self.error_message(response))
 
-    @property
-    def http_headers(self) -> dict[str, str]:
-        return {
-            "X-Directo-Key": str(self.config["api_key"]),
-            "Accept": "application/xml" if self.xml else "application/json",
-        }
+    def problem(self, exc: BaseException) -> str:
+        return describe_failure(exc)
 
-    # -- errors ----------------------------------------------------------------------------
-    def _secrets(self) -> list[str]:
-        return self._tap.secrets
+    def gave_up(self, tries: int, problem: str, response: requests.Response | None) -> Exception:
+        return FatalAPIError(
+            f"Directo request for stream '{self.stream}' failed after {tries} tries: {problem}"
+        )
 
-    def response_error_message(self, response: requests.Response) -> str:
+    def error_message(self, response: requests.Response) -> str:
         """What went wrong and what to do; never the key, never the raw body."""
-        name = self.resource.name
+        name = self.stream  # a stream is named for its resource
         error = error_fields(response)
         said = "; ".join(v for v in (error["code"], error["message"], error["details"]) if v)
         status = response.status_code
         if status == 401:
             text = (
-                f"Directo rejected the API key (401) for stream '{self.name}': "
+                f"Directo rejected the API key (401) for stream '{name}': "
                 "check the `api_key` setting."
             )
         elif status == 403:
             text = (
                 f"The API key lacks permission for resource '{name}' (403): ask the Directo "
-                f"administrator to grant it, or deselect the stream '{self.name}'."
+                f"administrator to grant it, or deselect the stream '{name}'."
             )
         elif status == 400 and (
             error["code"] == "API_NOT_ENABLED" or "not enabled" in error["message"].lower()
         ):
             text = (
                 f"Resource '{name}' is not enabled for this API key (400 API not enabled): "
-                f"enable it for the key in Directo, or deselect the stream '{self.name}'."
+                f"enable it for the key in Directo, or deselect the stream '{name}'."
             )
         elif status == 400:
-            sent = getattr(response.request, "path_url", "") or ""
-            query = sent.split("?", 1)[1] if "?" in sent else ""
             text = (
-                f"Directo rejected a filter of stream '{self.name}' (400: {said or 'no detail'})"
-                f"; query sent: {query or '(none)'}. Check `filters.{name}` and `start_date`."
+                f"Directo rejected a filter of stream '{name}' (400: {said or 'no detail'})"
+                f"; query sent: {_sent_query(response) or '(none)'}. Check `filters.{name}` "
+                "and `start_date`."
             )
         elif status == 404:
             text = (
-                f"Directo has no resource at {response.request.path_url.split('?')[0]} (404): "
-                "check the `base_url` and `api_version` settings."
+                f"Directo has no resource at {(response.request.path_url or '').split('?')[0]} "
+                "(404): check the `base_url` and `api_version` settings."
             )
         else:
-            text = f"Directo answered {status} for stream '{self.name}'" + (
-                f": {said}" if said else ""
+            text = f"Directo answered {status} for stream '{name}'" + (f": {said}" if said else "")
+        return redact(text, self.secrets)
+
+
+class SampleFailed(Exception):
+    """An `infer_schema` sample could not be read: the resource keeps its documented fields."""
+
+
+class SampleRules:
+    """What Directo's answers to an `infer_schema` sample mean (their own wording)."""
+
+    def __init__(self, resource: str) -> None:
+        self.resource = resource
+
+    def check(self, response: requests.Response) -> None:
+        status = response.status_code
+        if status == 401:  # every later request would fail the same way
+            raise FatalAPIError(
+                f"Directo rejected the API key (401) while `infer_schema` sampled "
+                f"'{self.resource}': check the `api_key` setting."
             )
-        return redact(text, self._secrets())
+        if is_retryable_status(status):
+            raise RetriableAPIError(f"Directo answered {status}", response)
+        if status >= 400:
+            raise SampleFailed(f"Directo answered {status}")
 
-    def validate_response(self, response: requests.Response) -> None:
-        if is_retryable_status(response.status_code):
-            raise RetriableAPIError(self.response_error_message(response), response)
-        if response.status_code >= 400:
-            raise FatalAPIError(self.response_error_message(response))
+    def problem(self, exc: BaseException) -> str:
+        return describe_failure(exc)
 
-    # -- requests --------------------------------------------------------------------------
-    def parse_body(
-        self, response: requests.Response, resource: Resource
-    ) -> Iterator[dict[str, Any]]:
-        """Stream the records out of the body as it arrives (JSON or XML)."""
-        response.raw.decode_content = True
-        if self.xml:
-            types, row_types = (
-                self.xml_types if resource is self.resource else (field_types(resource), ROW_FIELDS)
+    def gave_up(self, tries: int, problem: str, response: requests.Response | None) -> Exception:
+        if response is None:  # never reached: no use trying the other resources
+            return FatalAPIError(
+                f"`infer_schema` could not sample '{self.resource}' after {tries} tries: {problem}"
             )
-            return parse_xml_records(
-                response.raw, resource.name, resource.element, types, row_types
-            )
-        return parse_json_records(response.raw)
-
-    @cached_property
-    def xml_types(self) -> tuple[dict[str, str], dict[str, str]]:
-        """Field and line-field types of this stream's schema (catalog included), so XML
-        strings become the numbers JSON mode gives."""
-        props = self.effective_schema.get("properties", {})
-        row_props = line_properties(props)
-        for child in self.child_streams:
-            row_props.update(child.effective_schema.get("properties", {}))
-        return scalar_types(props), scalar_types(row_props)
-
-    def prepare_get(self, url: str) -> requests.PreparedRequest:
-        """A GET with our headers. Not build_prepared_request: its authenticator re-encodes
-        the query (commas of OR lists become %2C); the key travels in a header anyway."""
-        headers = {"User-Agent": self.user_agent, **self.http_headers}
-        return self.requests_session.prepare_request(requests.Request("GET", url, headers=headers))
-
-    def fetch(
-        self,
-        resource: Resource,
-        params: list[tuple[str, str]],
-        completed: Callable[[ResponseMark], None],
-    ) -> Iterator[dict[str, Any]]:
-        """Records of one GET, retried as a whole; `completed` gets the mark of the response
-        that was read to the end (its time and largest ts)."""
-        url = f"{self.url_base}/{resource.name}"
-        if params:
-            url = f"{url}?{encode_query(params)}"
-        waits = RetryWaits(base=self._tap.retry_base_seconds)
-        max_tries = self._tap.retry_max_tries
-        for attempt in range(1, max_tries + 1):
-            self._tap.rate_limiter.acquire()
-            self.report.request()
-            fresh = ResponseMark()
-            response = None
-            try:
-                prepared = self.prepare_get(url)
-                response = self.requests_session.send(prepared, timeout=self.timeout, stream=True)
-                self.validate_response(response)
-                fresh.started(response)
-                for record in self.parse_body(response, resource):
-                    fresh.seen(record.get("ts"))
-                    yield record
-            except _RETRYABLE_ERRORS as exc:
-                if attempt == max_tries:
-                    raise FatalAPIError(
-                        redact(
-                            f"Directo request for stream '{self.name}' failed after {attempt} "
-                            f"tries: {describe_failure(exc)}",
-                            self._secrets(),
-                        )
-                    ) from None
-                wait = waits.after(exc)
-                failed = response_of(exc) or response
-                self.report.retried(wait, failed.status_code if failed is not None else None)
-                self.log(
-                    "Retrying %s in %.2f s (try %d of %d): %s",
-                    resource.name,
-                    wait,
-                    attempt + 1,
-                    max_tries,
-                    redact(describe_failure(exc), self._secrets()),
-                    level=logging.WARNING,
-                )
-                time.sleep(wait)
-                continue
-            finally:
-                if response is not None:
-                    response.close()
-            completed(fresh)
-            return
+        return SampleFailed(problem)

@@ -8,11 +8,14 @@ XML mode because only JSON tells numbers from strings.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Collection
 from dataclasses import dataclass, field
+from typing import Any
 
 import requests
 
+from connector_common.http import HttpClient
+from tap_directo.client import body_of
 from tap_directo.parsing import parse_json_records
 from tap_directo.resources import ROW_FIELDS, Resource, field_types
 from tap_directo.schemas import infer_type
@@ -30,9 +33,9 @@ class Sample:
     datafield_codes: set[str] = field(default_factory=set)
 
 
-def _note(found: dict[str, str], known: object, record: dict) -> None:
+def _note(found: dict[str, str], known: Collection[str], record: dict[str, Any]) -> None:
     for name, value in record.items():
-        if name in known or name in _NESTED:  # type: ignore[operator]
+        if name in known or name in _NESTED:
             continue
         kind = infer_type(value)
         if kind is None:
@@ -43,37 +46,32 @@ def _note(found: dict[str, str], known: object, record: dict) -> None:
 
 
 def sample_resource(
-    session: requests.Session,
-    url: str,
-    headers: dict[str, str],
+    client: HttpClient,
+    request: requests.Request,
     resource: Resource,
-    *,
-    timeout: float,
-    before_request: Callable[[], object],
     max_records: int | None = SAMPLE_RECORDS,
 ) -> Sample:
-    """Read up to `max_records` records of `resource` (None: the whole answer).
+    """Read up to `max_records` records of `resource` (None: the whole answer), retried.
 
-    Raises requests' errors for a failed request and ResponseBodyError for a broken body.
+    Raises what the client's rules say for a failed request (client.SampleRules).
     """
+    for sample in client.stream(
+        request, lambda response: (_read(response, resource, max_records),)
+    ):
+        return sample
+    raise AssertionError("unreachable: stream() yields once or raises")
+
+
+def _read(response: requests.Response, resource: Resource, max_records: int | None) -> Sample:
     sample = Sample()
     known = field_types(resource)
-    before_request()
-    response = session.get(
-        url, headers={**headers, "Accept": "application/json"}, timeout=timeout, stream=True
-    )
-    try:
-        response.raise_for_status()
-        response.raw.decode_content = True
-        for count, record in enumerate(parse_json_records(response.raw), 1):
-            _note(sample.fields, known, record)
-            for row in record.get("rows") or ():
-                _note(sample.row_fields, ROW_FIELDS, row)
-            for data in record.get("datafields") or ():
-                if isinstance(data, dict) and data.get("code"):
-                    sample.datafield_codes.add(str(data["code"]))
-            if max_records is not None and count >= max_records:
-                break
-    finally:
-        response.close()
+    for count, record in enumerate(parse_json_records(body_of(response)), 1):
+        _note(sample.fields, known, record)
+        for row in record.get("rows") or ():
+            _note(sample.row_fields, ROW_FIELDS, row)
+        for data in record.get("datafields") or ():
+            if isinstance(data, dict) and data.get("code"):
+                sample.datafield_codes.add(str(data["code"]))
+        if max_records is not None and count >= max_records:
+            break
     return sample

@@ -11,37 +11,39 @@ from __future__ import annotations
 
 import itertools
 import logging
+import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta, timezone
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import requests
+from singer_sdk import Tap
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE
 from singer_sdk.streams import Stream
 
+from connector_common.http import HttpClient
 from connector_common.stream_report import ReportedStreamMixin
+from tap_directo.api import DirectoApi
 from tap_directo.bookmarks import ResponseMark, SyncBookmark, format_ts, parse_ts
-from tap_directo.client import DirectoStream
+from tap_directo.client import body_of
 from tap_directo.conform import Shape, key_types, text_datafields
 from tap_directo.customer_fields import DOCUMENT_RESOURCES, CustomerLookup, chosen_fields
-from tap_directo.filters import build_filter_params, encode_query
+from tap_directo.filters import build_filter_params
 from tap_directo.keys import (
     MISSING_KEY_PART,
     MissingKeyError,
     missing_key_message,
     primary_keys_for,
 )
-from tap_directo.resources import RESOURCES_BY_NAME, Resource
-from tap_directo.schemas import line_properties
+from tap_directo.lines import LineHandoff
+from tap_directo.parsing import parse_json_records, parse_xml_records
+from tap_directo.resources import RESOURCES_BY_NAME, ROW_FIELDS, Resource, field_types
+from tap_directo.schemas import line_properties, scalar_types
 
 if TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
-
-    from tap_directo.tap import TapDirecto
-
-ROW_BATCH = 500  # documents whose lines go to the line stream in one child sync
 
 
 def date_windows(
@@ -92,6 +94,68 @@ class UnknownFieldLog:
             )
 
 
+class DirectoStream(ReportedStreamMixin, Stream):
+    """Reads Directo for one resource stream: one GET per request, its body parsed as it
+    streams in, through the run's DirectoApi (client.py says what each answer means)."""
+
+    resource: ClassVar[Resource]
+
+    def __init__(self, tap: Tap, schema: dict[str, Any], api: DirectoApi) -> None:
+        super().__init__(tap=tap, name=self.resource.name, schema=schema)
+        self.api = api
+
+    @property
+    def xml(self) -> bool:
+        return self.api.xml
+
+    @cached_property
+    def client(self) -> HttpClient:
+        return self.api.client(self.name, self.logger)
+
+    def parse_body(
+        self, response: requests.Response, resource: Resource
+    ) -> Iterator[dict[str, Any]]:
+        """Stream the records out of the body as it arrives (JSON or XML)."""
+        raw = body_of(response)
+        if self.xml:
+            types, row_types = (
+                self.xml_types if resource is self.resource else (field_types(resource), ROW_FIELDS)
+            )
+            return parse_xml_records(raw, resource.name, resource.element, types, row_types)
+        return parse_json_records(raw)
+
+    @cached_property
+    def xml_types(self) -> tuple[dict[str, str], dict[str, str]]:
+        """Field and line-field types of this stream's schema (catalog included), so XML
+        strings become the numbers JSON mode gives."""
+        props = self.effective_schema.get("properties", {})
+        row_props = line_properties(props)
+        for child in self.child_streams:
+            row_props.update(child.effective_schema.get("properties", {}))
+        return scalar_types(props), scalar_types(row_props)
+
+    def fetch(
+        self,
+        resource: Resource,
+        params: list[tuple[str, str]],
+        completed: Callable[[ResponseMark], None],
+    ) -> Iterator[dict[str, Any]]:
+        """Records of one GET, retried as a whole; `completed` gets the mark of the response
+        that was read to the end (its time and largest ts)."""
+
+        def read(response: requests.Response) -> Iterator[dict[str, Any]]:
+            # when this try was sent (the bookmark's fallback when the answer has no Date)
+            fresh = ResponseMark(time.time() - response.elapsed.total_seconds())
+            fresh.started(response)
+            for record in self.parse_body(response, resource):
+                fresh.seen(record.get("ts"))
+                yield record
+            completed(fresh)
+
+        request = self.api.get(resource.name, params)
+        yield from self.client.stream(request, read, report=self.report, what=resource.name)
+
+
 class ResourceStream(DirectoStream):
     """One Directo resource, incremental on `ts`; subclasses set `resource` (see build)."""
 
@@ -99,12 +163,16 @@ class ResourceStream(DirectoStream):
     is_sorted = False
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
 
-    def __init__(self, tap: TapDirecto, schema: dict) -> None:
-        super().__init__(tap=tap, name=self.resource.name, schema=schema)
+    def __init__(
+        self,
+        tap: Tap,
+        schema: dict[str, Any],
+        api: DirectoApi,
+        lines: LineHandoff | None = None,
+    ) -> None:
+        super().__init__(tap, schema, api)
         self.primary_keys = primary_keys_for(self.resource, self.config.get("primary_keys"))
-        self._row_buffer: list[tuple[dict[str, Any], list]] = []
-        self._row_batches: dict[int, list[tuple[dict[str, Any], list]]] = {}
-        self._batch_number = 0
+        self.lines = lines  # orders and invoices: where their line stream reads the lines
         self._as_object = bool(self.config.get("datafields_as_object"))
         self._json = not self.xml
         self._query: list[tuple[str, str]] = []  # this sync's filters and ts (no windows)
@@ -158,21 +226,17 @@ class ResourceStream(DirectoStream):
     def _json_types_of_extra_fields(self) -> tuple[dict[str, str], dict[str, str]]:
         """The JSON types of fields outside the schema (records, lines), from the JSON answer
         to this sync's query (date windows left out: one request covers them all)."""
-        url = f"{self.url_base}/{self.name}"
-        if self._query:
-            url = f"{url}?{encode_query(self._query)}"
         self.log(
             "Stream '%s' (XML) carries fields outside its schema: reading the JSON answer once "
             "to type them as JSON does (`infer_schema: true` types them at discovery instead)",
             self.name,
         )
-        with requests.Session() as session:
-            sample = self._tap._sample_with_retries(session, url, self.resource, max_records=None)
+        sample = self.api.sample(self.resource, self._query, logger=self.logger, max_records=None)
         return ({}, {}) if sample is None else (sample.fields, sample.row_fields)
 
     @cached_property
     def _key_types(self) -> Callable[[dict[str, Any]], None]:
-        return key_types(self.effective_schema.get("properties", {}), self.primary_keys)
+        return key_types(self.effective_schema.get("properties", {}), list(self.primary_keys))
 
     @cached_property
     def _tombstone(self) -> dict[str, None]:
@@ -227,10 +291,11 @@ class ResourceStream(DirectoStream):
             yield from self.fetch(self.resource, params, bookmark.completed)
         if self.config.get("emit_deleted_records") and self.name != "deleted":
             yield from self._deletions(start)
-        self._flush_rows()
+        if self.lines is not None:
+            self.lines.hand_over(self.child_streams)  # the last, partial batch
         self._save_bookmark(context, bookmark.value())
 
-    def _deletions(self, start: datetime | None) -> Iterator[dict]:
+    def _deletions(self, start: datetime | None) -> Iterator[dict[str, Any]]:
         """This resource's deletions, as records: every schema property null (so ordinary
         stream maps run on them), the key, `ts` and `_sdc_deleted_at` (the deletion's time).
 
@@ -294,10 +359,12 @@ class ResourceStream(DirectoStream):
                 self._unknown_codes.check(row["datafields"], " (datafield codes)")
         return row
 
-    # -- line streams ----------------------------------------------------------------------
+    # -- line streams (lines.py) -----------------------------------------------------------
     @cached_property
     def _rows_wanted(self) -> bool:
-        return any(c.selected or c.has_selected_descendents for c in self.child_streams)
+        return self.lines is not None and any(
+            c.selected or c.has_selected_descendents for c in self.child_streams
+        )
 
     def generate_child_contexts(
         self, record: dict[str, Any], context: Context | None
@@ -308,40 +375,22 @@ class ResourceStream(DirectoStream):
         """
         rows = record.get("rows")
         if rows and self._rows_wanted and self.stream_maps[0].get_filter_result(record):
-            self._row_buffer.append(({k: record.get(k) for k in self.primary_keys}, rows))
-            if len(self._row_buffer) >= ROW_BATCH:
-                self._sync_row_batch()
+            assert self.lines is not None  # _rows_wanted
+            if self.lines.add({k: record.get(k) for k in self.primary_keys}, rows):
+                self.lines.hand_over(self.child_streams)
         return ()
-
-    def _sync_row_batch(self) -> None:
-        """Park the buffered lines under a number the child's (logged) context carries."""
-        self._batch_number += 1
-        self._row_batches[self._batch_number] = self._row_buffer
-        self._row_buffer = []
-        try:
-            self._sync_children({"row_batch": self._batch_number})
-        finally:
-            self._row_batches.pop(self._batch_number, None)
-
-    def take_row_batch(self, number: int) -> list[tuple[dict[str, Any], list]]:
-        return self._row_batches.get(number, [])
-
-    def _flush_rows(self) -> None:
-        if self._row_buffer:
-            self._sync_row_batch()
 
 
 class RowsStream(ReportedStreamMixin, Stream):
     """Lines of orders or invoices: the parent's key plus the line fields, keyed by row_no."""
 
     parent_resource: ClassVar[Resource]
-    _tap: TapDirecto
     state_partitioning_keys: ClassVar[list[str]] = []  # one state, not one per document
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
 
-    def __init__(self, tap: TapDirecto, schema: dict) -> None:
-        name = self.parent_resource.rows_stream
-        super().__init__(tap=tap, name=name, schema=schema)
+    def __init__(self, tap: Tap, schema: dict[str, Any], lines: LineHandoff) -> None:
+        super().__init__(tap=tap, name=self.parent_resource.rows_stream, schema=schema)
+        self.lines = lines  # filled by the parent stream (lines.py)
         parent_keys = primary_keys_for(self.parent_resource, self.config.get("primary_keys"))
         self.primary_keys = [*parent_keys, "row_no"]
 
@@ -356,9 +405,7 @@ class RowsStream(ReportedStreamMixin, Stream):
         return UnknownFieldLog(self, self.effective_schema.get("properties", {}))
 
     def get_records(self, context: Context | None) -> Iterator[dict[str, Any]]:
-        parent = self._tap.streams[self.parent_resource.name]
-        assert isinstance(parent, ResourceStream)
-        for parent_key, rows in parent.take_row_batch((context or {}).get("row_batch", 0)):
+        for parent_key, rows in self.lines.take(context):
             for position, row in enumerate(rows, 1):
                 record = {**parent_key, **row}
                 if record.get("row_no") is None:
@@ -367,23 +414,25 @@ class RowsStream(ReportedStreamMixin, Stream):
                 yield record
 
 
-def build_stream_classes() -> dict[str, type[Stream]]:
-    """One ResourceStream subclass per resource and one RowsStream per line stream.
+def build_stream_classes() -> tuple[dict[str, type[ResourceStream]], dict[str, type[RowsStream]]]:
+    """One ResourceStream subclass per resource; one RowsStream per document resource, by the
+    name of that resource (its line stream).
 
     singer-sdk links children to parents by class, so each resource needs its own class.
     """
-    classes: dict[str, type[Stream]] = {}
+    classes: dict[str, type[ResourceStream]] = {}
+    line_classes: dict[str, type[RowsStream]] = {}
     for resource in RESOURCES_BY_NAME.values():
         title = resource.name.title().replace("_", "")
         parent = type(f"{title}Stream", (ResourceStream,), {"resource": resource})
         classes[resource.name] = parent
         if resource.rows_stream:
-            classes[resource.rows_stream] = type(
+            line_classes[resource.name] = type(
                 f"{title}RowsStream",
                 (RowsStream,),
                 {"parent_resource": resource, "parent_stream_type": parent},
             )
-    return classes
+    return classes, line_classes
 
 
-STREAM_CLASSES = build_stream_classes()
+STREAM_CLASSES, LINE_STREAM_CLASSES = build_stream_classes()

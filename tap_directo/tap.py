@@ -1,16 +1,18 @@
-"""tap-directo: every Directo ERP resource as an incremental Singer stream (JSON or XML)."""
+"""tap-directo: every Directo ERP resource as an incremental Singer stream (JSON or XML).
+
+This module holds the settings (their schema says types and bounds; settings.py checks the
+rest), the states of older runs it reads, and the streams it builds: one per resource, a line
+stream beside orders and invoices, each given the run's DirectoApi (api.py).
+"""
 
 from __future__ import annotations
 
-import time
 from functools import cached_property
-from typing import ClassVar
+from typing import Any, ClassVar
 
-import requests
 from singer_sdk import Tap
 from singer_sdk import typing as th
 from singer_sdk.contrib.msgspec import MsgSpecWriter
-from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.streams import Stream
 
 from connector_common import DISTRIBUTION_NAME
@@ -18,28 +20,19 @@ from connector_common.catalog_selection import check_selection
 from connector_common.config_errors import ValidatedConfigMixin
 from connector_common.fatal_errors import OneLineFatalErrorsMixin
 from connector_common.input_files import BadInputFileError, bookmark_problem
-from connector_common.instants import parse_instant
 from connector_common.log_redaction import RedactedLogsMixin
-from connector_common.redaction import redact, secret_values
-from connector_common.retry import RetryWaits, is_retryable_status, response_of
-from connector_common.token_bucket import TokenBucket
+from connector_common.redaction import secret_values
 from connector_common.unknown_settings import UnknownSettingsMixin
+from tap_directo.api import DirectoApi
 from tap_directo.bookmarks import bookmark_moment, readable_state, unwrapped_state
-from tap_directo.client import describe_failure
-from tap_directo.customer_fields import DOCUMENT_RESOURCES, document_properties, setting_errors
-from tap_directo.filters import filter_errors
-from tap_directo.inference import SAMPLE_RECORDS, Sample, sample_resource
-from tap_directo.keys import primary_keys_errors, primary_keys_for
-from tap_directo.parsing import ResponseBodyError
-from tap_directo.resources import (
-    RESOURCES,
-    RESOURCES_BY_NAME,
-    ROW_FIELDS,
-    Resource,
-    field_types,
-)
+from tap_directo.customer_fields import DOCUMENT_RESOURCES, document_properties
+from tap_directo.inference import Sample
+from tap_directo.keys import primary_keys_for
+from tap_directo.lines import LineHandoff
+from tap_directo.resources import RESOURCES, RESOURCES_BY_NAME
 from tap_directo.schemas import resource_schema, rows_schema
-from tap_directo.streams import STREAM_CLASSES
+from tap_directo.settings import config_checks
+from tap_directo.streams import LINE_STREAM_CLASSES, STREAM_CLASSES
 
 DEFAULT_BASE_URL = "https://login.directo.ee/apidirect"
 
@@ -54,10 +47,8 @@ class TapDirecto(
     message_writer_class = MsgSpecWriter  # perf-notes.md: ~1.5x faster than the default
     dynamic_catalog = True  # --discover validates the config (infer_schema calls the API)
 
-    # Internal knobs (not settings): tests shrink them so nothing waits real minutes.
+    # Internal knob (not a setting): tests shrink it so nothing waits real minutes.
     rate_limit_window_seconds: ClassVar[float] = 60.0
-    retry_base_seconds: ClassVar[float] = 1.0
-    retry_max_tries: ClassVar[int] = 5
 
     config_jsonschema = th.PropertiesList(
         th.Property(
@@ -73,7 +64,9 @@ class TapDirecto(
             default=DEFAULT_BASE_URL,
             description="API root, without the version (`{base_url}/v{api_version}/{resource}`).",
         ),
-        th.Property("api_version", th.IntegerType, default=1, description="Directo API version."),
+        th.Property(
+            "api_version", th.IntegerType(minimum=1), default=1, description="Directo API version."
+        ),
         th.Property(
             "response_format",
             th.StringType,
@@ -97,26 +90,29 @@ class TapDirecto(
         ),
         th.Property(
             "date_window_days",
-            th.IntegerType,
+            th.IntegerType(minimum=1),
             description="Split orders, invoices and allocations into requests of this many "
             "days of document `date` (the doc's advice for large datasets). Default: off.",
         ),
         th.Property(
             "requests_per_minute",
-            th.IntegerType,
+            th.IntegerType(minimum=0),
             default=60,
             description="Requests per minute, across all streams, paced evenly (a token "
             "bucket: 1 s apart at 60; Directo recommends staying under 60). 0 disables it.",
         ),
         th.Property(
             "burst",
-            th.IntegerType,
+            th.IntegerType(minimum=1),
             default=1,
             description="How many requests may go back to back after a pause before the "
             "pacing of `requests_per_minute` applies (the token bucket's size).",
         ),
         th.Property(
-            "timeout", th.IntegerType, default=300, description="Seconds to wait for a response."
+            "timeout",
+            th.IntegerType(minimum=1),
+            default=300,
+            description="Seconds to wait for a response.",
         ),
         th.Property(
             "infer_schema",
@@ -148,7 +144,7 @@ class TapDirecto(
         ),
         th.Property(
             "bookmark_overlap_seconds",
-            th.IntegerType,
+            th.IntegerType(minimum=0),
             default=300,
             description="When records carry no `ts`, the bookmark is the request time minus "
             "this safety overlap.",
@@ -163,41 +159,11 @@ class TapDirecto(
         ),
     ).to_dict()
 
-    # -- validation ------------------------------------------------------------------------
     def config_checks(self) -> list[str]:
-        config = self.config
-        errors = []
-        base_url = str(config.get("base_url") or "")
-        if not base_url.startswith(("http://", "https://")):
-            errors.append(f"base_url: '{base_url}' must start with http:// or https://")
-        if int(config.get("api_version", 1)) < 1:
-            errors.append("api_version: must be 1 or more")
-        start = config.get("start_date")
-        if start and parse_instant(str(start)) is None:
-            errors.append(f"start_date: '{start}' is not an ISO 8601 date-time")
-        days = config.get("date_window_days")
-        if days is not None and int(days) < 1:
-            errors.append("date_window_days: must be 1 or more (or leave it unset)")
-        if not str(config.get("api_key") or "").strip():
-            errors.append("api_key: is empty; set the key your Directo administrator gave you")
-        per_minute = float(config.get("requests_per_minute", 60))
-        if per_minute < 0 or 0 < per_minute < 1:  # the limiter counts whole requests
-            errors.append("requests_per_minute: must be 0 (no limit) or 1 or more")
-        if int(config.get("burst", 1)) < 1:
-            errors.append("burst: must be 1 or more (1: requests evenly spaced)")
-        if float(config.get("timeout", 300)) <= 0:
-            errors.append("timeout: must be more than 0 seconds")
-        if float(config.get("bookmark_overlap_seconds", 300)) < 0:
-            errors.append("bookmark_overlap_seconds: must be 0 or more")
-        # row_* fields filter orders/invoices (whole documents); line streams make no requests
-        types = {r.name: {**field_types(r), **ROW_FIELDS} for r in RESOURCES}
-        errors += filter_errors(config.get("filters"), types)
-        errors += setting_errors(config)
-        errors += primary_keys_errors(config.get("primary_keys"))
-        return errors
+        return config_checks(self.config)
 
     @classmethod
-    def state_problem(cls, state: dict) -> str | None:
+    def state_problem(cls, state: dict[str, Any]) -> str | None:
         """A bookmark no form of which is a date-time is refused before the first request.
 
         Older forms (epoch numbers, other ISO forms, Meltano's `singer_state` wrapper) are
@@ -205,7 +171,7 @@ class TapDirecto(
         """
         return bookmark_problem(unwrapped_state(state), lambda v: bookmark_moment(v) is not None)
 
-    def load_state(self, state: dict) -> None:
+    def load_state(self, state: dict[str, Any]) -> None:
         """Read states of older runs too (bookmarks.readable_state); refuse unreadable ones."""
         problem = self.state_problem(state)
         if problem:
@@ -217,82 +183,29 @@ class TapDirecto(
 
     # -- shared per run --------------------------------------------------------------------
     @cached_property
-    def rate_limiter(self) -> TokenBucket:
-        """One bucket for every stream (and the discovery samples): Directo's limit is per key."""
-        return TokenBucket(
-            float(self.config.get("requests_per_minute", 60) or 0),
-            burst=int(self.config.get("burst", 1)),
-            window_seconds=self.rate_limit_window_seconds,
-        )
-
-    @cached_property
-    def secrets(self) -> list[str]:
+    def secrets(self) -> list[str]:  # type: ignore[override]  # the mixin declares a plain attribute
         """Values never to print: the settings marked secret (the API key)."""
         return secret_values(dict(self.config), self.config_jsonschema)
+
+    @cached_property
+    def api(self) -> DirectoApi:
+        """The session, token bucket and secrets every stream and discovery sample shares."""
+        return DirectoApi.from_config(self.config, self.secrets, self.rate_limit_window_seconds)
 
     @cached_property
     def samples(self) -> dict[str, Sample]:
         """Fields found by `infer_schema` (empty unless it is on and no catalog was given)."""
         if not self.config.get("infer_schema") or self.input_catalog is not None:
             return {}
-        base = f"{str(self.config['base_url']).rstrip('/')}/v{self.config.get('api_version', 1)}"
-        found = {}
-        with requests.Session() as session:
-            for resource in RESOURCES:
-                sample = self._sample_with_retries(session, f"{base}/{resource.name}", resource)
-                if sample is not None:
-                    found[resource.name] = sample
+        found: dict[str, Sample] = {}
+        for resource in RESOURCES:
+            sample = self.api.sample(resource, logger=self.logger)
+            if sample is not None:
+                found[resource.name] = sample
         return found
 
-    def _sample_with_retries(
-        self,
-        session: requests.Session,
-        url: str,
-        resource: Resource,
-        max_records: int | None = SAMPLE_RECORDS,
-    ) -> Sample | None:
-        """One sample, retried like any request; None (documented fields only) on failure."""
-        waits = RetryWaits(base=self.retry_base_seconds)
-        for attempt in range(1, self.retry_max_tries + 1):
-            try:
-                return sample_resource(
-                    session,
-                    url,
-                    {"X-Directo-Key": str(self.config["api_key"])},
-                    resource,
-                    timeout=float(self.config.get("timeout", 300)),
-                    before_request=self.rate_limiter.acquire,
-                    max_records=max_records,
-                )
-            except (requests.RequestException, ResponseBodyError) as exc:
-                status = getattr(response_of(exc), "status_code", None)
-                if status == 401:  # every later request would fail the same way
-                    raise FatalAPIError(
-                        f"Directo rejected the API key (401) while `infer_schema` sampled "
-                        f"'{resource.name}': check the `api_key` setting."
-                    ) from None
-                transient = status is None or is_retryable_status(status)
-                unreachable = isinstance(exc, requests.ConnectionError | requests.Timeout)
-                if unreachable and attempt == self.retry_max_tries:  # no use trying 8 more
-                    raise FatalAPIError(
-                        redact(
-                            f"`infer_schema` could not sample '{resource.name}' after {attempt} "
-                            f"tries: {describe_failure(exc)}",
-                            self.secrets,
-                        )
-                    ) from None
-                if not transient or attempt == self.retry_max_tries:
-                    self.logger.warning(
-                        "infer_schema: could not sample '%s' (%s); using the documented fields",
-                        resource.name,
-                        redact(str(exc), self.secrets),
-                    )
-                    return None
-                time.sleep(waits.after(exc))
-        return None
-
     # -- streams ---------------------------------------------------------------------------
-    def sync_all(self) -> None:
+    def sync_all(self) -> None:  # type: ignore[misc]  # final in singer-sdk, no earlier hook
         """Refuse a catalog that selects only streams this tap does not have (before syncing)."""
         check_selection(self.input_catalog, self.streams, self.logger)
         super().sync_all()
@@ -315,12 +228,9 @@ class TapDirecto(
             )
             if resource.name in DOCUMENT_RESOURCES:
                 schema["properties"].update(document_properties(self.config))
-            streams.append(STREAM_CLASSES[resource.name](self, schema))
-            if resource.rows_stream:
+            lines = LineHandoff() if resource.rows_stream else None
+            streams.append(STREAM_CLASSES[resource.name](self, schema, self.api, lines))
+            if lines is not None:
                 rows = rows_schema(resource, sample.row_fields, parent_keys=keys)
-                streams.append(STREAM_CLASSES[resource.rows_stream](self, rows))
+                streams.append(LINE_STREAM_CLASSES[resource.name](self, rows, lines))
         return streams
-
-
-if __name__ == "__main__":
-    TapDirecto.cli()

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from connector_common import token_bucket
+from connector_common import http, token_bucket
 from tap_directo.tap import TapDirecto
 
 
 @pytest.fixture(autouse=True)
 def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """Retry waits of 10 ms instead of 1, 2, 4, 8 s (a Retry-After header still wins)."""
-    monkeypatch.setattr(TapDirecto, "retry_base_seconds", 0.01)
+    monkeypatch.setattr(http, "POLICY", http.RetryPolicy(base_seconds=0.01))
 
 
 @pytest.fixture(autouse=True)

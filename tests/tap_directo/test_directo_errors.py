@@ -15,6 +15,7 @@ import pytest
 from directo_tap_run import config_for, run_tap, run_tap_failing, sandbox
 from singer_sdk.exceptions import FatalAPIError
 
+from connector_common import http
 from sandbox.common import Fault, SandboxServer
 from sandbox.directo import LIMITED_KEY, DirectoEmulator
 from tap_directo.tap import TapDirecto
@@ -113,7 +114,7 @@ def test_retries_are_bounded(directo: SandboxServer) -> None:
     _, error = run_tap_failing(config_for(directo), streams={"items"})
     assert isinstance(error, FatalAPIError)
     assert "failed after 5 tries" in str(error)
-    assert requests_to(directo, "items") == TapDirecto.retry_max_tries
+    assert requests_to(directo, "items") == http.POLICY.max_tries
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])

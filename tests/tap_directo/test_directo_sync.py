@@ -369,8 +369,9 @@ def test_unselected_line_stream_keeps_no_lines(directo: SandboxServer) -> None:
         tap.sync_all()
     orders = tap.streams["orders"]
     assert isinstance(orders, ResourceStream)
-    assert orders._row_buffer == []
-    assert orders._row_batches == {}
+    assert orders.lines is not None
+    assert orders.lines.buffer == []
+    assert orders.lines.parked == {}
 
 
 # directo-api.md, "Filterable Fields (Stored in Database)", transcribed here from the doc
