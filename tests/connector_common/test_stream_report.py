@@ -16,8 +16,8 @@ from connector_common import stream_report
 from sandbox.common import Emulator, Fault, SandboxServer
 from sandbox.directo import DirectoEmulator
 from sandbox.directus import DirectusEmulator
-from tests.tap_directo.directo_tap_run import config_for as directo_config
-from tests.tap_directo.directo_tap_run import run_tap as run_directo
+from tests.tap_directo.harness import config_for as directo_config
+from tests.tap_directo.harness import run_tap as run_directo
 from tests.tap_directus.directus_tap_run import config_for as directus_config
 from tests.tap_directus.directus_tap_run import run_tap as run_directus
 

@@ -16,7 +16,7 @@ import pytest
 from sandbox.common import Emulator, SandboxServer
 from sandbox.directo import DirectoEmulator
 from sandbox.dokus import DEFAULT_EMAIL, DEFAULT_PASSWORD, DokusEmulator
-from tests.tap_directo.directo_tap_run import config_for, run_tap
+from tests.tap_directo.harness import config_for, run_tap
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 TARGET = Path(sys.executable).with_name("target-dokus")

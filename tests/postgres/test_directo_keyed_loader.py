@@ -14,7 +14,7 @@ from sandbox.directo import DirectoEmulator
 from sandbox.directo_typing import ServedKeys, ServedTyping
 from tests import postgres_cluster
 from tests.postgres_cluster import PostgresCluster
-from tests.tap_directo.directo_tap_run import DATA_RESOURCES, config_for, run_tap, source_keys
+from tests.tap_directo.harness import DATA_RESOURCES, config_for, run_tap, source_keys
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from sandbox.common import Emulator, SandboxServer
 from sandbox.directo import DirectoEmulator
 from tests import postgres_cluster
 from tests.postgres_cluster import PostgresCluster
-from tests.tap_directo.directo_tap_run import config_for, run_tap, sandbox
+from tests.tap_directo.harness import config_for, run_tap, sandbox
 
 
 def test_directo_items_land_keyed_and_typed(

@@ -8,7 +8,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from directo_tap_run import (
+
+from sandbox.common import SandboxServer
+from sandbox.directo import DirectoEmulator
+from sandbox.directo_typing import ServedKeys, ServedTyping
+from tap_directo.keys import MissingKeyError
+from tap_directo.tap import TapDirecto
+from tests.tap_directo.harness import (
     DATA_RESOURCES,
     SyncOutput,
     config_for,
@@ -16,12 +22,6 @@ from directo_tap_run import (
     run_tap_failing,
     source_keys,
 )
-
-from sandbox.common import SandboxServer
-from sandbox.directo import DirectoEmulator
-from sandbox.directo_typing import ServedKeys, ServedTyping
-from tap_directo.keys import MissingKeyError
-from tap_directo.tap import TapDirecto
 
 Serve = Callable[..., SandboxServer]
 OTHER_KEYS = ServedKeys(allocation_key="code", stock_deletions="item_warehouse")

@@ -10,11 +10,11 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from directo_tap_run import SyncOutput, config_for, run_tap, run_tap_failing
 
 from connector_common.input_files import BadInputFileError
 from sandbox.common import Request, Response, SandboxServer
 from sandbox.directo import DirectoEmulator, directo_error
+from tests.tap_directo.harness import SyncOutput, config_for, run_tap, run_tap_failing
 
 Serve = Callable[..., SandboxServer]
 API = "/apidirect/v1/"

@@ -12,13 +12,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from directo_tap_run import config_for, run_tap, run_tap_failing, sandbox
 from singer_sdk.exceptions import FatalAPIError
 
 from connector_common import http
 from sandbox.common import Fault, SandboxServer
 from sandbox.directo import LIMITED_KEY, DirectoEmulator
 from tap_directo.tap import TapDirecto
+from tests.tap_directo.harness import config_for, run_tap, run_tap_failing, sandbox
 
 Serve = Callable[..., SandboxServer]
 API = "/apidirect/v1/"

@@ -6,11 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from directo_tap_run import config_for, run_tap, sandbox
-from test_directo_config import run_cli
-
 from sandbox.common import SandboxServer
 from sandbox.directo import DirectoEmulator
+from tests.tap_directo.harness import config_for, run_tap, sandbox
+from tests.tap_directo.test_config import run_cli
 
 Serve = Callable[..., SandboxServer]
 

@@ -10,12 +10,12 @@ from decimal import Decimal
 
 import jsonschema
 import pytest
-from directo_tap_run import SyncOutput, config_for, run_tap
 
 from sandbox.common import SandboxServer
 from sandbox.directo import DirectoEmulator
 from sandbox.directo_typing import ServedTyping
 from tap_directo.tap import TapDirecto
+from tests.tap_directo.harness import SyncOutput, config_for, run_tap
 
 Serve = Callable[..., SandboxServer]
 TYPINGS = {

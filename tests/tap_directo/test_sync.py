@@ -11,12 +11,18 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from directo_tap_run import DATA_RESOURCES, catalog_selecting, config_for, run_tap, sandbox
 
 from sandbox.common import SandboxServer
 from sandbox.directo import DirectoEmulator
 from tap_directo.streams import ResourceStream
 from tap_directo.tap import TapDirecto
+from tests.tap_directo.harness import (
+    DATA_RESOURCES,
+    catalog_selecting,
+    config_for,
+    run_tap,
+    sandbox,
+)
 
 Serve = Callable[..., SandboxServer]
 API = "/apidirect/v1/"

@@ -9,11 +9,11 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
-from directo_tap_run import config_for, run_tap
 
 from sandbox.common import Fault, SandboxServer
 from sandbox.directo import DirectoEmulator
 from tap_directo.parsing import ResponseBodyError, parse_xml_records
+from tests.tap_directo.harness import config_for, run_tap
 
 Serve = Callable[..., SandboxServer]
 API = "/apidirect/v1/"

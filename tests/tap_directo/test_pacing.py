@@ -7,12 +7,12 @@ from collections.abc import Callable
 
 import pytest
 import requests
-from directo_tap_run import config_for, run_tap
 
 from connector_common import token_bucket
 from sandbox.common import SandboxServer
 from sandbox.directo import DirectoEmulator
 from tap_directo.tap import TapDirecto
+from tests.tap_directo.harness import config_for, run_tap
 
 Serve = Callable[..., SandboxServer]
 PER_MINUTE = 600  # 0.1 s apart (+ margin): a sync of 17 requests takes about 2 s

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from directo_tap_run import SyncOutput, catalog_selecting, config_for, run_tap
 
 from sandbox.common import SandboxServer
 from sandbox.directo import DirectoEmulator
+from tests.tap_directo.harness import SyncOutput, catalog_selecting, config_for, run_tap
 
 Serve = Callable[..., SandboxServer]
 STREAMS = {"orders", "order_rows", "invoices", "invoice_rows", "items"}

@@ -1,0 +1,1 @@
+"""tap-directo tests (harness.py runs the tap against the Directo sandbox)."""
