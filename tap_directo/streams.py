@@ -1,8 +1,9 @@
 """The Directo streams: one class per resource row (made from the table), plus line streams.
 
 Resource streams are incremental on `ts` (bookmarks.py). `order_rows`/`invoice_rows` are
-singer-sdk child streams fed from the lines of the parent's records, in batches, so they cost no
-HTTP request and no extra SCHEMA/STATE message per document. Fields the schema does not know are
+singer-sdk child streams fed from the lines of the parent's records, in batches (lines.py), so
+they cost no HTTP request and no extra SCHEMA/STATE message per document. Each stream reads
+Directo through the run's DirectoApi (api.py), given at construction. Fields the schema does not know are
 kept in the records (conformance level NONE passes them through) and logged once per stream;
 `infer_schema` adds them to the schema with their types.
 """
@@ -67,7 +68,8 @@ def _ignore(mark: ResponseMark) -> None:
     """Deletions do not move the bookmark (see bookmarks.py)."""
 
 
-def _naive(moment: datetime) -> str:
+def _date_filter_text(moment: datetime) -> str:
+    """A moment as the `date` filter takes it: UTC to the second, no zone (directo-api.md)."""
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
 
 
@@ -153,7 +155,7 @@ class DirectoStream(ReportedStreamMixin, Stream):
             completed(fresh)
 
         request = self.api.get(resource.name, params)
-        yield from self.client.stream(request, read, report=self.report, what=resource.name)
+        return self.client.stream(request, read, report=self.report, what=resource.name)
 
 
 class ResourceStream(DirectoStream):
@@ -276,8 +278,8 @@ class ResourceStream(DirectoStream):
         anchor = start or (now - timedelta(days=365))
         requests = []
         for low, high in date_windows(anchor, now, int(days)):
-            window = [("date", f">={_naive(low)}")] if low else []
-            window += [("date", f"<{_naive(high)}")] if high else []
+            window = [("date", f">={_date_filter_text(low)}")] if low else []
+            window += [("date", f"<{_date_filter_text(high)}")] if high else []
             requests.append(base + window)
         return requests
 

@@ -183,7 +183,7 @@ class TapDirecto(
 
     # -- shared per run --------------------------------------------------------------------
     @cached_property
-    def secrets(self) -> list[str]:  # type: ignore[override]  # the mixin declares a plain attribute
+    def secrets(self) -> list[str]:  # type: ignore[override]  # RedactedLogsMixin declares a plain attribute; this one is lazy
         """Values never to print: the settings marked secret (the API key)."""
         return secret_values(dict(self.config), self.config_jsonschema)
 
