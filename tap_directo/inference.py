@@ -55,8 +55,12 @@ def sample_resource(
 
     Raises what the client's rules say for a failed request (client.SampleRules).
     """
+
+    def read(response: requests.Response) -> tuple[Sample]:
+        return (_read(response, resource, max_records),)
+
     for sample in client.stream(
-        request, lambda response: (_read(response, resource, max_records),)
+        request, read, what=f"the infer_schema sample of '{resource.name}'"
     ):
         return sample
     raise AssertionError("unreachable: stream() yields once or raises")

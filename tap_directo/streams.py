@@ -364,9 +364,7 @@ class ResourceStream(DirectoStream):
     # -- line streams (lines.py) -----------------------------------------------------------
     @cached_property
     def _rows_wanted(self) -> bool:
-        return self.lines is not None and any(
-            c.selected or c.has_selected_descendents for c in self.child_streams
-        )
+        return any(c.selected or c.has_selected_descendents for c in self.child_streams)
 
     def generate_child_contexts(
         self, record: dict[str, Any], context: Context | None
@@ -376,10 +374,11 @@ class ResourceStream(DirectoStream):
         Yields nothing: singer-sdk would otherwise sync a child once per document.
         """
         rows = record.get("rows")
-        if rows and self._rows_wanted and self.stream_maps[0].get_filter_result(record):
-            assert self.lines is not None  # _rows_wanted
-            if self.lines.add({k: record.get(k) for k in self.primary_keys}, rows):
-                self.lines.hand_over(self.child_streams)
+        lines = self.lines
+        if rows and lines and self._rows_wanted and self.stream_maps[0].get_filter_result(record):
+            full = lines.add({k: record.get(k) for k in self.primary_keys}, rows)
+            if full:
+                lines.hand_over(self.child_streams)
         return ()
 
 
