@@ -1,9 +1,9 @@
 """The Directo streams: one class per resource row (made from the table), plus line streams.
 
-Resource streams are incremental on `ts` (bookmarks.py). `order_rows`/`invoice_rows` are
-singer-sdk child streams fed from the lines of the parent's records, in batches (lines.py), so
-they cost no HTTP request and no extra SCHEMA/STATE message per document. Each stream reads
-Directo through the run's DirectoApi (api.py), given at construction. Fields the schema does not know are
+Resource streams are incremental on `ts` (bookmarks.py) and read Directo through the run's
+DirectoApi (api.py), given at construction. `order_rows`/`invoice_rows` are singer-sdk child
+streams fed from the lines of the parent's records, in batches (lines.py), so they cost no HTTP
+request and no extra SCHEMA/STATE message per document. Fields the schema does not know are
 kept in the records (conformance level NONE passes them through) and logged once per stream;
 `infer_schema` adds them to the schema with their types.
 """
