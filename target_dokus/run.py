@@ -56,7 +56,7 @@ class DokusRun:
             timeout=float(config.get("timeout") or 60),
             # One connection per lane, plus one for the reader thread's index reads.
             pool_size=concurrency + 1,
-            rate_limiter=RateLimiter(config.get("requests_per_minute")),
+            limiter=RateLimiter(config.get("requests_per_minute")),
             secrets=secrets,
             logger=logger,
         )

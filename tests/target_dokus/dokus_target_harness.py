@@ -7,6 +7,7 @@ pytest's default import mode). Retry waits are recorded instead of slept, so tes
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import json
 import subprocess
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import target_dokus.client as dokus_client
+from connector_common import http
 from sandbox.common import LoggedRequest, SandboxServer
 from sandbox.dokus import DEFAULT_EMAIL, DEFAULT_PASSWORD, DokusEmulator
 from target_dokus.target import TargetDokus
@@ -100,8 +101,8 @@ def run_target(
     """Run TargetDokus on Singer messages; state lines parsed, the exception (if any) kept."""
     text = messages if isinstance(messages, str) else singer_text(messages)
     waits: list[float] = []
-    saved_sleep = dokus_client._sleep
-    dokus_client._sleep = waits.append
+    saved_policy = http.POLICY
+    http.POLICY = dataclasses.replace(saved_policy, sleep=waits.append)
     out = _WatchedStdout(on_state)
     error: BaseException | None = None
     try:
@@ -111,7 +112,7 @@ def run_target(
             except Exception as exc:
                 error = exc
     finally:
-        dokus_client._sleep = saved_sleep
+        http.POLICY = saved_policy
     states = [json.loads(line) for line in out.getvalue().splitlines() if line.strip()]
     return TargetRun(states=states, error=error, waits=waits)
 
