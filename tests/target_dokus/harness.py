@@ -1,7 +1,8 @@
 """Drive target-dokus in-process against the Dokus sandbox and read back what it did.
 
-Plain helpers, not fixtures: test modules import them (this folder is on sys.path under
-pytest's default import mode). Retry waits are recorded instead of slept, so tests stay fast.
+Plain helpers, not fixtures: test modules import them (`from tests.target_dokus.harness import
+...`). Retry waits are recorded instead of slept (connector_common.http.POLICY), so tests stay
+fast.
 """
 
 from __future__ import annotations

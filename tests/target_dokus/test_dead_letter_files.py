@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from dokus_target_harness import products, singer_text
 
 from sandbox.common import Emulator, SandboxServer
 from sandbox.dokus import DEFAULT_EMAIL, DEFAULT_PASSWORD, DokusEmulator
 from target_dokus.dead_letter import DeadLetterFile
+from tests.target_dokus.harness import products, singer_text
 
 ROOT = Path(__file__).resolve().parents[2]
 Serve = Callable[[Emulator], SandboxServer]

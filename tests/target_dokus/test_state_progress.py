@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dokus_target_harness import config_for, products, run_target, singer_text, state
 
 from sandbox.common import Emulator, Request, Response, SandboxServer
 from sandbox.dokus import DokusEmulator
+from tests.target_dokus.harness import config_for, products, run_target, singer_text, state
 
 Serve = Callable[[Emulator], SandboxServer]
 M = 12
