@@ -257,7 +257,3 @@ class TargetDokus(
         if isinstance(exc, BAD_INPUT_ERRORS):
             return bad_input_message(exc)
         return default_fatal_message(exc)
-
-
-if __name__ == "__main__":
-    TargetDokus.cli()

@@ -138,11 +138,11 @@ def by_number(emulator: DokusEmulator) -> dict[str, dict[str, Any]]:
 def run_cli(
     config: dict[str, Any], tmp_path: Path, messages: Iterable[dict[str, Any]] | str
 ) -> subprocess.CompletedProcess[str]:
-    """Run the real CLI (`python -m target_dokus.target`) as meltano would, stdin from text."""
+    """Run the real CLI (`python -m target_dokus`) as meltano would, stdin from text."""
     config_path = tmp_path / "config.json"
     config_path.write_text(json.dumps(config))
     return subprocess.run(
-        [sys.executable, "-m", "target_dokus.target", "--config", str(config_path)],
+        [sys.executable, "-m", "target_dokus", "--config", str(config_path)],
         input=messages if isinstance(messages, str) else singer_text(messages),
         capture_output=True,
         text=True,

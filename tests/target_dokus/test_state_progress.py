@@ -73,7 +73,7 @@ def test_a_killed_run_has_emitted_the_state_of_every_record_it_wrote(
     config_path = tmp_path / "config.json"
     config_path.write_text(json.dumps(config))
     target = subprocess.Popen(
-        [sys.executable, "-m", "target_dokus.target", "--config", str(config_path)],
+        [sys.executable, "-m", "target_dokus", "--config", str(config_path)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
