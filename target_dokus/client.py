@@ -19,6 +19,7 @@ from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.auth import HTTPBasicAuth
 from singer_sdk.exceptions import RetriableAPIError
 
 from connector_common.connection_errors import connection_problem
@@ -153,7 +154,7 @@ class DokusClient:
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         # UTF-8 (RFC 7617); requests would encode str credentials as Latin-1.
-        session.auth = (email.encode("utf-8"), password.encode("utf-8"))
+        session.auth = HTTPBasicAuth(email.encode("utf-8"), password.encode("utf-8"))
         session.headers.update({"Accept": "application/json", "Content-Type": "application/json"})
         self.rules = DokusRules(self.base_url, account_label, secret_list)
         self.http = HttpClient(

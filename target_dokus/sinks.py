@@ -92,7 +92,7 @@ class DokusSink(Sink):
             field = str(exc).split("field '", 1)[-1].split("'", 1)[0]
             self._checker.flag_unparsable(field, "is not a valid date-time", original)
 
-    def process_record(self, record: dict, context: dict) -> None:
+    def process_record(self, record: dict[str, Any], context: dict[str, Any]) -> None:
         self.writer.raise_if_failed()
         if self._checker is not None and self._checker.violation is not None:
             self._refuse_violation(self._checker.violation)
@@ -196,7 +196,7 @@ class DokusSink(Sink):
         writer.tally.tally(self.resource_name, outcome)
         return outcome
 
-    def process_batch(self, context: dict) -> None:
+    def process_batch(self, context: dict[str, Any]) -> None:
         """Wait until every record handed to the lanes is written or dead-lettered.
 
         Records waiting for a reference go first if they resolve now; once the input has
@@ -219,8 +219,8 @@ class IgnoredStreamSink(Sink):
     def get_validator(self) -> None:
         return None  # nothing is written, so nothing to validate
 
-    def process_record(self, record: dict, context: dict) -> None:
+    def process_record(self, record: dict[str, Any], context: dict[str, Any]) -> None:
         """Skip the record."""
 
-    def process_batch(self, context: dict) -> None:
+    def process_batch(self, context: dict[str, Any]) -> None:
         """Nothing was kept."""

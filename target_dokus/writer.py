@@ -91,19 +91,28 @@ class DokusWriter:
         return upserter
 
     def _new_upserter(self, resource_name: str, index: DokusResourceIndex) -> DokusUpserter:
-        options = {
-            "hard_delete": bool(self.config.get("hard_delete")),
-            "dry_run": self.dry_run,
-            "logger": self.logger,
-        }
+        hard_delete = bool(self.config.get("hard_delete"))
         if resource_name != "invoices":
-            return DokusUpserter(self.client, index, **options)
+            return DokusUpserter(
+                self.client,
+                index,
+                hard_delete=hard_delete,
+                dry_run=self.dry_run,
+                logger=self.logger,
+            )
         # sent invoices by the same key, so a sent sender_ref never becomes a new draft
         sent = DokusResourceIndex(
             self.client, RESOURCES["sent_invoices"], index.key_fields, self.logger
         )
-        send = bool(self.config.get("send_invoices"))
-        return InvoiceUpserter(self.client, index, sent, send=send, **options)
+        return InvoiceUpserter(
+            self.client,
+            index,
+            sent,
+            hard_delete=hard_delete,
+            dry_run=self.dry_run,
+            send=bool(self.config.get("send_invoices")),
+            logger=self.logger,
+        )
 
     def resolver(self, resource_name: str) -> ReferenceResolver | None:
         """References by natural key of the resource (relations.py), None when it has none."""
