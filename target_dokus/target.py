@@ -22,11 +22,13 @@ from connector_common.log_redaction import RedactedLogsMixin
 from connector_common.redaction import basic_auth_value, secret_values
 from connector_common.unknown_settings import UnknownSettingsMixin
 from target_dokus.errors import BAD_INPUT_ERRORS, DokusRunError
+from target_dokus.resources import WRITABLE_RESOURCES
 from target_dokus.routing import resource_for
 from target_dokus.settings import DEFAULT_DEAD_LETTER_PATH, MAX_CONCURRENCY, config_problems
 from target_dokus.singer_input import NumberedSingerReader, bad_input_message
 from target_dokus.sinks import DokusSink, IgnoredStreamSink
 from target_dokus.state_gate import StateGate
+from target_dokus.stream_map_failures import raised_in_stream_map, stream_map_failure
 from target_dokus.writer import DokusWriter
 
 CONFIG_SCHEMA = th.PropertiesList(
@@ -175,6 +177,19 @@ class TargetDokus(
         self._assert_line_requires(message_dict, requires={"value"})
         if message_dict["value"]:
             self.state_gate.state_read(message_dict["value"])
+
+    def _process_record_message(self, message_dict: dict[str, Any]) -> None:
+        """singer-sdk's, but a stream map failing on this record stops the run in one line."""
+        try:
+            super()._process_record_message(message_dict)
+        except Exception as exc:
+            if not raised_in_stream_map(exc):
+                raise
+            line = self.message_reader.line_number
+            message = stream_map_failure(exc, str(message_dict["stream"]), line)
+            if self._writer is not None:  # the records before it land, their states go out
+                self._writer.settle(WRITABLE_RESOURCES)
+            raise DokusRunError(message) from None
 
     def _process_activate_version_message(self, message_dict: dict[str, Any]) -> None:
         if message_dict["stream"] not in self.mapper.stream_maps:
