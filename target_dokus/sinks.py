@@ -1,9 +1,11 @@
 """Sinks: one for streams mapped to a Dokus resource, one that skips unmapped streams.
 
-DokusSink hands each record to a worker lane and counts it as pending. The target's state gate
+DokusSink hands each record to a worker lane and counts it as pending. The run's state gate
 numbers each record and lets a STATE out once every record before it is written or
 dead-lettered; `process_batch` (singer-sdk's drain) waits for every pending record. So state
-moves as data lands, and never past a record still in flight or failed.
+moves as data lands, and never past a record still in flight or failed. A sink gets all it
+uses (lanes, upserter, dead letters, state gate) from the run's DokusWriter, given at
+construction; it never reaches back into the target.
 """
 
 from __future__ import annotations
