@@ -9,52 +9,28 @@ flat MANYTOONE values, date-times with or without the user's offset (emitted as 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import requests
-from singer_sdk import RESTStream
+from singer_sdk import RESTStream, Tap
 from singer_sdk.exceptions import FatalAPIError
+from singer_sdk.helpers.types import Context
 from singer_sdk.pagination import BaseAPIPaginator
 
-from connector_common.retry import response_of, small_jitter
 from connector_common.stream_report import ReportedStreamMixin
-from tap_directus.client import (
-    MAX_TRIES,
-    check_response,
-    new_session,
-    parse_body,
-    redacted_request_errors,
-    wait_generator,
-)
-from tap_directus.discovery import (
-    DELETED_STATUS,
-    SECRET_COLUMNS,
-    SOFT_DELETE_FIELD,
-    secret_columns,
-)
+from tap_directus.catalog import StreamDefinition
+from tap_directus.client import DirectusApi, DirectusAuth, parse_body
+from tap_directus.coercion import coerce, to_directus_datetime, to_instant, to_iso_datetime
+from tap_directus.discovery import DELETED_STATUS, SECRET_COLUMNS, SOFT_DELETE_FIELD, secret_columns
 from tap_directus.key_scan import STATE_KEY as KEY_SCAN_STATE
 from tap_directus.key_scan import decode_keys, encode_keys, scan_keys, vanished
-from tap_directus.paging import KeysetCursor, PagingError, plain, sort_key
+from tap_directus.paging import KeysetCursor, PagingError, param_text, sort_key
 from tap_directus.system_secrets import scrub
-from tap_directus.types import coerce, to_directus_datetime, to_instant, to_iso_datetime
 
-if TYPE_CHECKING:
-    from tap_directus.tap import TapDirectus
-
-STATUS_NOTE = re.compile(r"status column `([^`]+)`")
 ZERO_INSTANT = dt.datetime(1, 1, 1, tzinfo=dt.timezone.utc)  # a zero date, before all others
 ZERO_DATETIME = "0000-00-00 00:00:00"
 ALL_SECRET_COLUMNS = {name for names in SECRET_COLUMNS.values() for name in names}
-
-
-def soft_delete_description(status_column: str) -> str:
-    """Kept in the catalog so a sync from a catalog knows the status column."""
-    return (
-        f"Set when the status column `{status_column}` holds Directus' deleted status "
-        f"({DELETED_STATUS}): the row's update time, else the sync time."
-    )
 
 
 def related_id(value: Any) -> Any:
@@ -106,36 +82,20 @@ class DirectusTableStream(ReportedStreamMixin, RESTStream[int]):
     """Rows of one Directus table."""
 
     _LOG_REQUEST_METRIC_URLS = False
-    allow_redirects = False  # a redirect means a wrong base_url (site.py), never follow it
 
-    def __init__(
-        self,
-        tap: TapDirectus,
-        *,
-        name: str,
-        schema: dict[str, Any],
-        primary_key: str,
-        replication_key: str | None,
-        status_column: str | None,
-        user_filters: dict[str, Any],
-    ) -> None:
-        self.directus = tap
-        if status_column is None:  # a stream built from a catalog: read it from the note
-            note = STATUS_NOTE.search(
-                schema.get("properties", {}).get(SOFT_DELETE_FIELD, {}).get("description", "")
-            )
-            status_column = note.group(1) if note else None
-        self.status_column = status_column
-        self.user_filters = user_filters
-        self.secret_columns = set(secret_columns(name))
-        self.nested_secrets = False  # a nested relation to directus_users (set by the tap)
+    def __init__(self, tap: Tap, api: DirectusApi, definition: StreamDefinition) -> None:
+        self.api = api
+        self.status_column = definition.status_column
+        self.user_filters = definition.user_filters
+        self.nested_secrets = definition.nested_secrets
+        self.secret_columns = set(secret_columns(definition.name))
         self._cursor: KeysetCursor | None = None
         self._ignored_columns: set[str] = set()
-        super().__init__(tap, name=name, schema=schema, path=f"/tables/{name}/rows")
-        self.primary_keys = [primary_key]
-        self._paging_key = primary_key
-        self.replication_key = replication_key
-        self._requests_session = new_session(tap.limiter, self.user_agent)
+        name = definition.name
+        super().__init__(tap, name=name, schema=definition.schema, path=f"/tables/{name}/rows")
+        self.primary_keys = [definition.primary_key]
+        self._paging_key = definition.primary_key
+        self.replication_key = definition.replication_key
 
     def apply_catalog(self, catalog: Any) -> None:
         """As singer-sdk, but a catalog stream without key_properties keeps the key the tap pages
@@ -153,18 +113,18 @@ class DirectusTableStream(ReportedStreamMixin, RESTStream[int]):
 
     @property
     def url_base(self) -> str:
-        return self.directus.client.api_url
+        return self.api.api_url
 
     @property
-    def authenticator(self) -> Any:
-        return self.directus.client.auth
+    def authenticator(self) -> DirectusAuth:
+        return self.api.auth
 
     @property
-    def timeout(self) -> float:  # type: ignore[override]
-        return float(self.config.get("timeout") or 60)
+    def requests_session(self) -> requests.Session:
+        return self.api.http.session
 
     @property
-    def is_sorted(self) -> bool:  # type: ignore[override]
+    def is_sorted(self) -> bool:
         return self.incremental
 
     @property
@@ -181,38 +141,19 @@ class DirectusTableStream(ReportedStreamMixin, RESTStream[int]):
         return 1 if wants_nested else 0
 
     # ------------------------------------------------------------------ requests
-    def backoff_wait_generator(self) -> Any:
-        return wait_generator()
+    def request_decorator(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """No singer-sdk retries: the run's HttpClient retries every request (one policy)."""
+        return func
 
-    def backoff_max_tries(self) -> int:
-        return MAX_TRIES
-
-    def backoff_jitter(self, value: float) -> float:
-        return small_jitter(value)
-
-    def backoff_handler(self, details: Any) -> None:
-        response = response_of(details.get("exception"))
-        self.report.retried(
-            float(details.get("wait") or 0), response.status_code if response is not None else None
+    def _request(
+        self, prepared_request: requests.PreparedRequest, context: Context | None
+    ) -> requests.Response:
+        """A page through the run's HttpClient: limiter slot, checks, retries, counted."""
+        response = self.api.http.send(prepared_request, report=self.report)
+        self._write_request_duration_log(
+            endpoint=self.path, response=response, context=context, extra_tags=None
         )
-        super().backoff_handler(details)
-
-    def _request(self, prepared_request: requests.PreparedRequest, context: Any) -> Any:
-        self.report.request()
-        with redacted_request_errors(self.directus.secrets):
-            return super()._request(prepared_request, context)
-
-    def validate_response(self, response: requests.Response) -> None:
-        check_response(
-            response,
-            f"table `{self.name}`",
-            self.directus.secrets,
-            expect_list=True,
-            site=self.directus.client.site,
-        )
-
-    def response_error_message(self, response: requests.Response) -> str:
-        return f"Directus answered {response.status_code} for table `{self.name}`"
+        return response
 
     def base_params(self) -> dict[str, str]:
         params = {"preview": "1", "depth": str(self.depth)}
@@ -246,9 +187,7 @@ class DirectusTableStream(ReportedStreamMixin, RESTStream[int]):
         def fetch(params: dict[str, str]) -> list[dict[str, Any]]:
             nonlocal sent
             sent += 1
-            body = self.directus.client.get(
-                f"/tables/{self.name}/rows", {**base, **params}, what=f"table `{self.name}`"
-            )
+            body = self.api.get(f"/tables/{self.name}/rows", {**base, **params})
             return list(body.get("data") or [])
 
         current = list(scan_keys(fetch, pk, self.name))
@@ -283,7 +222,7 @@ class DirectusTableStream(ReportedStreamMixin, RESTStream[int]):
         upd = str(self.replication_key)
         start: str | None
         order_key: Callable[[Any], Any] = sort_key
-        filter_text: Callable[[Any], str] = plain
+        filter_text: Callable[[Any], str] = param_text
         if self.is_timestamp_replication_key:
             self._normalise_bookmark(context)
             moment = self.get_starting_timestamp(context)
@@ -293,7 +232,7 @@ class DirectusTableStream(ReportedStreamMixin, RESTStream[int]):
         else:
             value = self.get_starting_replication_key_value(context)
             start = None if value is None else str(value)
-        newest = self.directus.client.get(
+        newest = self.api.get(
             f"/tables/{self.name}/rows",
             {
                 **self.base_params(),
@@ -302,7 +241,6 @@ class DirectusTableStream(ReportedStreamMixin, RESTStream[int]):
                 f"order[{upd}]": "DESC",
                 "columns": f"{pk},{upd}",
             },
-            what=f"table `{self.name}`",
             report=self.report,
         )
         data = newest.get("data")
@@ -395,7 +333,7 @@ class DirectusTableStream(ReportedStreamMixin, RESTStream[int]):
                     self.logger.warning(
                         "Table %s, row %s, column %s: %s; emitted as null.",
                         self.name,
-                        plain(row.get(self.primary_keys[0])),
+                        param_text(row.get(self.primary_keys[0])),
                         name,
                         exc,
                     )
@@ -451,4 +389,4 @@ class DirectusTableStream(ReportedStreamMixin, RESTStream[int]):
             )
 
 
-__all__ = ["DirectusTableStream", "soft_delete_description"]
+__all__ = ["DirectusTableStream"]

@@ -18,8 +18,8 @@ from sandbox.directo import DirectoEmulator
 from sandbox.directus import DirectusEmulator
 from tests.tap_directo.directo_tap_run import config_for as directo_config
 from tests.tap_directo.directo_tap_run import run_tap as run_directo
-from tests.tap_directus.directus_tap_run import config_for as directus_config
-from tests.tap_directus.directus_tap_run import run_tap as run_directus
+from tests.tap_directus.harness import config_for as directus_config
+from tests.tap_directus.harness import run_tap as run_directus
 
 Serve = Callable[[Emulator], SandboxServer]
 SUMMARY = re.compile(

@@ -7,11 +7,11 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
-from directus_tap_run import config_for, discover, ids, run_tap, select_only
 from singer_sdk.exceptions import ConfigValidationError
 
 from sandbox.common import Emulator, SandboxServer
 from sandbox.directus import DirectusEmulator
+from tests.tap_directus.harness import config_for, discover, ids, run_tap, select_only
 
 Serve = Callable[[Emulator], SandboxServer]
 
