@@ -55,9 +55,9 @@ def parse_json_object(text: str, kind: str, name: str) -> dict[str, Any]:
         raise _fail(kind, name, f"is empty, expected {_KINDS[kind]}")
     try:
         value = json.loads(text)
-    except ValueError as exc:
-        where = f"line {exc.lineno} column {exc.colno}" if hasattr(exc, "lineno") else ""
-        detail = getattr(exc, "msg", str(exc))
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno} column {exc.colno}"
+        detail = exc.msg
         raise _fail(kind, name, f"is not JSON ({detail} at {where})") from None
     if not isinstance(value, dict):
         raise _fail(kind, name, f"holds {_shape(value)}, expected {_KINDS[kind]}")

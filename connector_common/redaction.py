@@ -11,8 +11,9 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
+from typing import Any
 from urllib.parse import quote, quote_plus
 
 MASK = "***"
@@ -49,7 +50,7 @@ def redact(text: str, secrets: Iterable[str | None]) -> str:
     return _SECRET_PARAM.sub(rf"\g<1>{MASK}", text)
 
 
-def secret_values(config: dict, schema: dict) -> list[str]:
+def secret_values(config: Mapping[str, Any], schema: Mapping[str, Any]) -> list[str]:
     """The config values whose settings are marked secret in the plugin's JSON schema."""
     props = schema.get("properties", {})
     return [

@@ -13,7 +13,12 @@ import logging
 import time
 from collections.abc import Callable
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # a mixin: the type checker sees the stream class it is mixed into
+    from singer_sdk.streams import Stream as _Stream
+else:
+    _Stream = object
 
 PROGRESS_SECONDS = 60.0
 clock: Callable[[], float] = time.monotonic  # tests replace it: no sleeping for progress lines
@@ -67,30 +72,24 @@ class StreamReport:
         )
 
 
-class ReportedStreamMixin:
+class ReportedStreamMixin(_Stream):
     """Mix into a tap's Stream class (before singer-sdk's): counts records, logs the summary.
 
     The stream calls `self.report.request()` / `.retried(wait, status)` where it sends.
     """
 
-    name: str
-    logger: logging.Logger
-    selected: bool
-    parent_stream_type: Any
-    child_streams: list[Any]
-    stream_state: dict
-
     @cached_property
     def report(self) -> StreamReport:
         return StreamReport(self.name, self.logger)
 
-    def _write_record_message(self, record: dict) -> None:
-        super()._write_record_message(record)  # type: ignore[misc]
+    def _write_record_message(self, record: dict[str, Any]) -> None:
+        super()._write_record_message(record)
         self.report.record()
 
-    def sync(self, context: Any = None) -> None:
-        super().sync(context)  # type: ignore[misc]
-        if self.parent_stream_type is None:
+    def finalize_state_progress_markers(self, state: dict[str, Any] | None = None) -> None:
+        """singer-sdk calls this once after a top-level stream's sync (its `sync` is final)."""
+        super().finalize_state_progress_markers(state)
+        if state is None and self.parent_stream_type is None:
             self.finish_report()
 
     def finish_report(self) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
@@ -48,23 +48,26 @@ def unknown_setting_lines(config: Mapping[str, Any], known: Iterable[str]) -> li
     ]
 
 
-class UnknownSettingsMixin:
+if TYPE_CHECKING:  # a mixin: the type checker sees the plugin class it is mixed into
+    from singer_sdk.plugin_base import PluginBase as _Plugin
+else:
+    _Plugin = object
+
+
+class UnknownSettingsMixin(_Plugin):
     """Mix into a Tap/Target before ValidatedConfigMixin: warn about (or, strict, refuse)
     settings the plugin does not know."""
 
-    _config: dict
-    logger: Any
-
     @classmethod
-    def append_builtin_config(cls, config_jsonschema: dict) -> None:
-        super().append_builtin_config(config_jsonschema)  # type: ignore[misc]
+    def append_builtin_config(cls, config_jsonschema: dict[str, Any]) -> None:
+        super().append_builtin_config(config_jsonschema)
         config_jsonschema.setdefault("properties", {}).setdefault(
             "strict_settings", STRICT_SETTINGS.to_dict()["strict_settings"]
         )
 
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
-        errors = super()._validate_config(raise_errors=False)  # type: ignore[misc]
-        schema = self.config_jsonschema  # type: ignore[attr-defined]
+        errors = super()._validate_config(raise_errors=False)
+        schema = self.config_jsonschema
         self.append_builtin_config(schema)
         lines = unknown_setting_lines(self._config, {*schema["properties"], *SDK_READ_SETTINGS})
         if self._config.get("strict_settings") is True:
