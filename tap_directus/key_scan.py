@@ -53,17 +53,28 @@ def as_int(key: Any) -> int | None:
     return None
 
 
+def as_ints(keys: Iterable[Any]) -> list[int] | None:
+    """The keys as integers, or None when one of them is not an integer."""
+    ints = []
+    for key in keys:
+        number = as_int(key)
+        if number is None:
+            return None
+        ints.append(number)
+    return ints
+
+
 def encode_keys(keys: Iterable[Any]) -> dict[str, Any]:
     """Keys as stored in the state: ranges of consecutive integers, else a sorted list."""
     values = list(keys)
-    ints = [as_int(k) for k in values]
-    if all(i is not None for i in ints):
+    ints = as_ints(values)
+    if ints is not None:
         ranges: list[list[int]] = []
-        for i in sorted(set(ints)):  # type: ignore[type-var]
+        for i in sorted(set(ints)):
             if ranges and i == ranges[-1][1] + 1:
                 ranges[-1][1] = i
             else:
-                ranges.append([i, i])  # type: ignore[list-item]
+                ranges.append([i, i])
         return {"ranges": ranges}
     return {"keys": sorted({param_text(k) for k in values})}
 
@@ -86,8 +97,8 @@ def vanished(previous: set[Any] | None, current: list[Any]) -> list[Any]:
     """Keys of the previous scan that this scan did not find, in key order."""
     if previous is None:
         return []
-    ints = [as_int(k) for k in current]
-    if all(i is not None for i in ints) and all(isinstance(k, int) for k in previous):
-        return sorted(previous - set(ints))  # type: ignore[arg-type]
+    ints = as_ints(current)
+    if ints is not None and all(isinstance(k, int) for k in previous):
+        return sorted(previous - set(ints))
     now = {param_text(k) for k in current}
     return sorted(k for k in {param_text(k) for k in previous} if k not in now)

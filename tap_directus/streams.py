@@ -15,8 +15,9 @@ from typing import Any
 import requests
 from singer_sdk import RESTStream, Tap
 from singer_sdk.exceptions import FatalAPIError
-from singer_sdk.helpers.types import Context
+from singer_sdk.helpers.types import Context, RequestFunc
 from singer_sdk.pagination import BaseAPIPaginator
+from singer_sdk.singerlib import Catalog
 
 from connector_common.stream_report import ReportedStreamMixin
 from tap_directus.catalog import StreamDefinition
@@ -43,7 +44,7 @@ def related_id(value: Any) -> Any:
     return value
 
 
-def nested_object(value: Any) -> dict | None:
+def nested_object(value: Any) -> dict[str, Any] | None:
     """A MANYTOONE value as the related row (keep_nested_relations)."""
     if value is None or value == []:
         return None
@@ -97,7 +98,7 @@ class DirectusTableStream(ReportedStreamMixin, RESTStream[int]):
         self._paging_key = definition.primary_key
         self.replication_key = definition.replication_key
 
-    def apply_catalog(self, catalog: Any) -> None:
+    def apply_catalog(self, catalog: Catalog) -> None:
         """As singer-sdk, but a catalog stream without key_properties keeps the key the tap pages
         on (was a crash), and a `forced-replication-method` in the metadata wins over the entry's
         `replication_method` (which discovery wrote): Meltano's `metadata` extra can set only
@@ -141,7 +142,7 @@ class DirectusTableStream(ReportedStreamMixin, RESTStream[int]):
         return 1 if wants_nested else 0
 
     # ------------------------------------------------------------------ requests
-    def request_decorator(self, func: Callable[..., Any]) -> Callable[..., Any]:
+    def request_decorator(self, func: RequestFunc) -> RequestFunc:
         """No singer-sdk retries: the run's HttpClient retries every request (one policy)."""
         return func
 
@@ -165,7 +166,9 @@ class DirectusTableStream(ReportedStreamMixin, RESTStream[int]):
                 params[f"filters[{column}][{op}]"] = str(value)
         return params
 
-    def get_url_params(self, context: Any, next_page_token: Any) -> dict[str, Any]:
+    def get_url_params(
+        self, context: Context | None, next_page_token: int | None
+    ) -> dict[str, Any]:
         assert self._cursor is not None
         return {**self.base_params(), **self._cursor.params()}
 
@@ -173,12 +176,12 @@ class DirectusTableStream(ReportedStreamMixin, RESTStream[int]):
         assert self._cursor is not None
         return CursorPaginator(self._cursor)
 
-    def get_records(self, context: Any) -> Iterable[dict]:
+    def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         yield from super().get_records(context)
         if self.config.get("detect_hard_deletes"):
             yield from self._tombstones(context)
 
-    def _tombstones(self, context: Any) -> Iterable[dict]:
+    def _tombstones(self, context: Context | None) -> Iterable[dict[str, Any]]:
         """Rows whose keys the previous key scan saw and this one does not (key_scan.py)."""
         pk = self.primary_keys[0]
         base = {**self.base_params(), "depth": "0"}
@@ -207,13 +210,13 @@ class DirectusTableStream(ReportedStreamMixin, RESTStream[int]):
             len(gone),
         )
 
-    def request_records(self, context: Any) -> Iterable[dict]:
+    def request_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         self._cursor = self.new_cursor(context)
         if self._cursor.done:
             return
         yield from super().request_records(context)
 
-    def new_cursor(self, context: Any) -> KeysetCursor:
+    def new_cursor(self, context: Context | None) -> KeysetCursor:
         """Start of this sync: the bookmark, and the newest update value as the upper bound."""
         page_size = int(self.config.get("page_size") or 200)
         pk = self.primary_keys[0]
@@ -279,7 +282,7 @@ class DirectusTableStream(ReportedStreamMixin, RESTStream[int]):
         moment = self._instant_key(value)
         return ZERO_DATETIME if moment == ZERO_INSTANT else to_directus_datetime(moment)
 
-    def _normalise_bookmark(self, context: Any) -> None:
+    def _normalise_bookmark(self, context: Context | None) -> None:
         """A bookmark written with an offset (older versions) becomes the UTC instant, so that
         singer-sdk's text comparison of bookmarks is a comparison of instants."""
         state = self.get_context_state(context)
@@ -292,7 +295,9 @@ class DirectusTableStream(ReportedStreamMixin, RESTStream[int]):
             if utc:
                 state["replication_key_value"] = utc
 
-    def _increment_stream_state(self, latest_record: dict, *, context: Any = None) -> None:
+    def _increment_stream_state(
+        self, latest_record: dict[str, Any], *, context: Context | None = None
+    ) -> None:
         # Never-updated rows (NULL update column) do not move the bookmark; skip singer-sdk's
         # per-record "null replication value" warning for them.
         if self.replication_key and latest_record.get(self.replication_key) is None:
@@ -300,12 +305,14 @@ class DirectusTableStream(ReportedStreamMixin, RESTStream[int]):
         super()._increment_stream_state(latest_record, context=context)
 
     # ------------------------------------------------------------------- records
-    def parse_response(self, response: requests.Response) -> Iterable[dict]:
+    def parse_response(self, response: requests.Response) -> Iterable[dict[str, Any]]:
         assert self._cursor is not None
         body = parse_body(response)
         yield from self._cursor.accept(body["data"])
 
-    def post_process(self, row: dict, context: Any = None) -> dict | None:
+    def post_process(
+        self, row: dict[str, Any], context: Context | None = None
+    ) -> dict[str, Any] | None:
         props = self.schema["properties"]
         record: dict[str, Any] = {}
         for name, value in row.items():
@@ -342,7 +349,9 @@ class DirectusTableStream(ReportedStreamMixin, RESTStream[int]):
             record[SOFT_DELETE_FIELD] = self._deleted_at(row, record)
         return scrub(self.name, record)
 
-    def _nested(self, column: str, value: dict | None, schema: dict) -> dict | None:
+    def _nested(
+        self, column: str, value: dict[str, Any] | None, schema: dict[str, Any]
+    ) -> dict[str, Any] | None:
         """A nested related row, typed from the related table's columns (secrets never)."""
         if value is None:
             return None
@@ -366,7 +375,7 @@ class DirectusTableStream(ReportedStreamMixin, RESTStream[int]):
                     out[key] = None
         return out
 
-    def _deleted_at(self, row: dict, record: dict) -> str | None:
+    def _deleted_at(self, row: dict[str, Any], record: dict[str, Any]) -> str | None:
         status = self.status_column
         if (
             status is None

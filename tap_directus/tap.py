@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Any
 
 from singer_sdk import Tap
 from singer_sdk import typing as th
@@ -171,11 +172,11 @@ class TapDirectus(
 
     # ------------------------------------------------------------------ state
     @classmethod
-    def state_problem(cls, state: dict) -> str | None:
+    def state_problem(cls, state: dict[str, Any]) -> str | None:
         """Bookmarks are update dates: anything else is refused before the first request."""
         return bookmark_problem(state)
 
-    def load_state(self, state: dict) -> None:
+    def load_state(self, state: dict[str, Any]) -> None:
         problem = self.state_problem(state)
         if problem:
             raise BadInputFileError(f"state: {problem}.")
