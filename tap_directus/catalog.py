@@ -20,6 +20,7 @@ from tap_directus.client import DirectusApi
 from tap_directus.discovery import (
     LOGGER,
     SECRET_COLUMNS,
+    SECRET_NOTE,
     SOFT_DELETE_FIELD,
     TableInfo,
     columns_of,
@@ -30,8 +31,12 @@ from tap_directus.discovery import (
 from tap_directus.settings import (
     check_catalog_filter_columns,
     check_filter_columns,
+    check_filtered_tables,
     raise_setting_error,
 )
+from tap_directus.system_secrets import SCRUBBED_TABLES
+
+SECRET_TABLES = {*SECRET_COLUMNS, *SCRUBBED_TABLES}  # their note is logged when one is synced
 
 
 @dataclass
@@ -98,6 +103,14 @@ class StreamCatalog:
     def __init__(self, api: DirectusApi, config: Mapping[str, Any]) -> None:
         self.config = config
         self.tables = TableReader(api)
+
+    def definitions(self, given: list[CatalogEntry] | None) -> list[StreamDefinition]:
+        """The run's streams: from the `given` catalog's entries, else discovered."""
+        definitions = self.discovered() if given is None else self.from_catalog(given)
+        if any(d.name in SECRET_TABLES or d.nested_secrets for d in definitions):
+            LOGGER.info(SECRET_NOTE, ", ".join(SECRET_COLUMNS["directus_users"]))
+        check_filtered_tables(self.config.get("filters"), [d.name for d in definitions])
+        return definitions
 
     def wanted(self, name: str) -> bool:
         allow = self.config.get("tables")

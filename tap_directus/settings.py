@@ -2,7 +2,7 @@
 
 Checked before any request (`config_problems`): how to reach and authenticate, page size,
 the `filters` syntax Directus 6 really honours. Checked once the server's tables are known
-(`raise_setting_error`): tables, filter columns and the tables `filters` name.
+(`raise_setting_error`): `tables`, and the tables and columns `filters` name.
 """
 
 from __future__ import annotations
@@ -107,6 +107,16 @@ def check_filter_columns(table: TableInfo, filters: Mapping[str, Any]) -> None:
                 f"filters.{table.name}.{column}: the tap pages on this column; use start_date "
                 "or filter another column."
             )
+
+
+def check_filtered_tables(filters: Any, synced: list[str]) -> None:
+    """A misspelt table name in `filters` would otherwise sync that table unfiltered."""
+    unknown = set(filters or {}) - set(synced)
+    if unknown:
+        raise_setting_error(
+            f"filters: no synced table named {', '.join(sorted(unknown))} (check the name, "
+            "and `tables`, `exclude_tables`, `include_system`)."
+        )
 
 
 def check_catalog_filter_columns(

@@ -4,6 +4,7 @@ Rows of every status are read (`preview=1`: without it a real Directus 6 returns
 published ones). Relations are read at depth 0 (raw ids, one query per page) unless a setting
 needs the nested rows. Values are coerced to the schema: numbers served as strings, nested or
 flat MANYTOONE values, date-times with or without the user's offset (emitted as UTC instants).
+Each page goes through the run's HttpClient (client.py), singer-sdk's own retry loop is off.
 """
 
 from __future__ import annotations

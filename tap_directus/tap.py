@@ -18,15 +18,11 @@ from connector_common.log_redaction import RedactedLogsMixin
 from connector_common.rate_limit import RateLimiter
 from connector_common.redaction import basic_auth_value, secret_values
 from connector_common.unknown_settings import UnknownSettingsMixin
-from tap_directus.catalog import StreamCatalog, StreamDefinition
+from tap_directus.catalog import StreamCatalog
 from tap_directus.client import AUTH_METHODS, DirectusApi, auth_style
-from tap_directus.discovery import LOGGER, SECRET_COLUMNS, SECRET_NOTE
 from tap_directus.paging import PagingError
-from tap_directus.settings import config_problems, raise_setting_error
+from tap_directus.settings import config_problems
 from tap_directus.streams import DirectusTableStream
-from tap_directus.system_secrets import SCRUBBED_TABLES
-
-SECRET_TABLES = {*SECRET_COLUMNS, *SCRUBBED_TABLES}
 
 
 class TapDirectus(
@@ -197,21 +193,6 @@ class TapDirectus(
         super().sync_all()
 
     def discover_streams(self) -> list[DirectusTableStream]:
-        catalog = StreamCatalog(self.api, self.config)
-        if self.input_catalog is not None:
-            definitions = catalog.from_catalog(list(self.input_catalog.values()))
-        else:
-            definitions = catalog.discovered()
-        if any(d.name in SECRET_TABLES or d.nested_secrets for d in definitions):
-            LOGGER.info(SECRET_NOTE, ", ".join(SECRET_COLUMNS["directus_users"]))
-        # A misspelt table name in `filters` would otherwise sync that table unfiltered.
-        unknown = set(self.config.get("filters") or {}) - {d.name for d in definitions}
-        if unknown:
-            raise_setting_error(
-                f"filters: no synced table named {', '.join(sorted(unknown))} (check the name, "
-                "and `tables`, `exclude_tables`, `include_system`)."
-            )
-        return [self._stream(d) for d in definitions]
-
-    def _stream(self, definition: StreamDefinition) -> DirectusTableStream:
-        return DirectusTableStream(self, self.api, definition)
+        given = None if self.input_catalog is None else list(self.input_catalog.values())
+        definitions = StreamCatalog(self.api, self.config).definitions(given)
+        return [DirectusTableStream(self, self.api, d) for d in definitions]
