@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import pytest
 
-from connector_common import stream_report
+from connector_common import http, stream_report
 from sandbox.common import Emulator, Fault, SandboxServer
 from sandbox.directo import DirectoEmulator
 from sandbox.directus import DirectusEmulator
@@ -33,6 +33,7 @@ def slept(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Retry waits recorded, not slept (Retry-After would otherwise wait real seconds)."""
     waits: list[float] = []
     monkeypatch.setattr("time.sleep", waits.append)
+    monkeypatch.setattr(http, "POLICY", http.RetryPolicy(sleep=waits.append))
     return waits
 
 
