@@ -202,6 +202,19 @@ def test_soft_deletes_from_a_catalog(server: SandboxServer) -> None:
     assert all(r["_sdc_deleted_at"] == r["updated_on"] for r in deleted)
 
 
+def test_soft_deletes_from_a_catalog_without_the_status_note(server: SandboxServer) -> None:
+    """The status column comes from the table object, not from the schema's description."""
+    config = config_for(server, emit_soft_deletes=True)
+    catalog = select_only(discover(config), {"clients"})
+    entry = next(e for e in catalog["streams"] if e["tap_stream_id"] == "clients")
+    del entry["schema"]["properties"]["_sdc_deleted_at"]["description"]
+    out = run_tap(config, catalog=catalog)
+    deleted = [r for r in out.records["clients"] if r["active"] == 0]
+    assert deleted
+    assert all(r["_sdc_deleted_at"] == r["updated_on"] for r in deleted)
+    assert all(r["_sdc_deleted_at"] is None for r in out.records["clients"] if r["active"] != 0)
+
+
 def test_system_table_named_in_tables(server: SandboxServer) -> None:
     out = run_tap(config_for(server, tables=["directus_groups"]))
     assert [r["name"] for r in out.records["directus_groups"]] == ["Administrator", "Toimetaja"]
