@@ -15,7 +15,7 @@ def timed_target_dokus(config: dict[str, Any], messages: str, config_path: Path)
     config_path.write_text(json.dumps(config))
     started = time.perf_counter()
     result = subprocess.run(
-        [sys.executable, "-m", "target_dokus.target", "--config", str(config_path)],
+        [sys.executable, "-m", "target_dokus", "--config", str(config_path)],
         input=messages,
         capture_output=True,
         text=True,

@@ -48,7 +48,10 @@ def install_log_redaction(secrets: list[str]) -> None:
 class RedactedLogsMixin:
     """Mix into a Tap/Target that has a `secrets` list: its logs never show them."""
 
-    secrets: list[str]
+    @property
+    def secrets(self) -> list[str]:
+        """The values to mask; each plugin defines it (a cached_property of its config)."""
+        raise NotImplementedError
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -183,7 +183,7 @@ class TapDirecto(
 
     # -- shared per run --------------------------------------------------------------------
     @cached_property
-    def secrets(self) -> list[str]:  # type: ignore[override]  # RedactedLogsMixin declares a plain attribute; this one is lazy
+    def secrets(self) -> list[str]:
         """Values never to print: the settings marked secret (the API key)."""
         return secret_values(dict(self.config), self.config_jsonschema)
 
@@ -205,7 +205,8 @@ class TapDirecto(
         return found
 
     # -- streams ---------------------------------------------------------------------------
-    def sync_all(self) -> None:  # type: ignore[misc]  # final in singer-sdk, no earlier hook
+    # singer-sdk marks sync_all final and has no hook before the first stream syncs.
+    def sync_all(self) -> None:  # type: ignore[misc]
         """Refuse a catalog that selects only streams this tap does not have (before syncing)."""
         check_selection(self.input_catalog, self.streams, self.logger)
         super().sync_all()

@@ -1,8 +1,10 @@
-"""How tap-directus talks to Directus: auth styles, rate limit, retries, error messages.
+"""How tap-directus talks to Directus: auth styles, what answers mean, the run's HTTP client.
 
-Discovery and the streams share these rules: one rate limiter per run, Retry-After honoured,
+Every request (discovery, the token exchange, the row pages singer-sdk asks for) goes through
+one connector_common.http.HttpClient: one rate limiter per run, Retry-After honoured,
 429/5xx/connection errors and non-JSON or unexpected bodies retried (a real Directus 6 can
-answer 200 with an empty HTML page), 401/403/404 fatal with a message that says what to do.
+answer 200 with an empty HTML page), 401/403/404 fatal with a message that says what to do,
+redirects never followed (a redirect means a wrong base_url, site.py).
 No message ever carries a URL query, a token or a password.
 """
 
@@ -11,35 +13,24 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlparse
 
-import backoff
 import requests
-from requests.adapters import HTTPAdapter
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 
 from connector_common.connection_errors import connection_problem
-from connector_common.rate_limit import RateLimiter
+from connector_common.http import Counter, HttpClient, Limiter
 from connector_common.redaction import redact
-from connector_common.retry import is_retryable_status, response_of, retry_waits, small_jitter
-from connector_common.stream_report import StreamReport
+from connector_common.retry import is_retryable_status
 from tap_directus.site import Site, check_site
 
 API_PATH = "/api/1.1"
-RETRY_BASE_SECONDS = 1.0  # first wait without Retry-After; tests lower it
-MAX_TRIES = 5
+TOKEN_PATH = "/auth/request-token"
 AUTH_METHODS = ("bearer", "basic", "query", "password")
-RETRIED_EXCEPTIONS = (
-    ConnectionResetError,
-    RetriableAPIError,
-    requests.exceptions.Timeout,
-    requests.exceptions.ConnectionError,
-    requests.exceptions.ChunkedEncodingError,
-    requests.exceptions.ContentDecodingError,
-)
+LOGGER = logging.getLogger("tap-directus")
 
 
 class DirectusAuth(requests.auth.AuthBase):
@@ -52,27 +43,15 @@ class DirectusAuth(requests.auth.AuthBase):
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         token = self.token_source()
         if self.style == "basic":
-            return requests.auth.HTTPBasicAuth(token, "")(request)
+            basic: requests.PreparedRequest = requests.auth.HTTPBasicAuth(token, "")(request)
+            return basic
         if self.style == "query":
-            # singer-sdk applies the auth again on every try: add the parameter only once.
-            query = requests.utils.urlparse(request.url).query
-            if "access_token=" not in query:
+            # A request may be prepared twice (singer-sdk): add the parameter only once.
+            if "access_token=" not in urlparse(request.url or "").query:
                 request.prepare_url(request.url, {"access_token": token})
             return request
         request.headers["Authorization"] = f"Bearer {token}"
         return request
-
-
-class RateLimitedAdapter(HTTPAdapter):
-    """Takes a slot of the run's shared rate limiter before every request, retries included."""
-
-    def __init__(self, limiter: RateLimiter) -> None:
-        super().__init__()
-        self.limiter = limiter
-
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        self.limiter.acquire()
-        return super().send(request, **kwargs)
 
 
 class RedactingFilter(logging.Filter):
@@ -84,43 +63,22 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-for _name in ("urllib3.connectionpool", "backoff"):
-    logging.getLogger(_name).addFilter(RedactingFilter())
+logging.getLogger("urllib3.connectionpool").addFilter(RedactingFilter())
 
 
-@contextmanager
-def redacted_request_errors(secrets: list[str]) -> Iterator[None]:
-    """Re-raise requests' errors as one short line without the URL (its query may hold the token).
-
-    The exception class is kept, so the retry policy still sees a connection error.
-    """
-    try:
-        yield
-    except requests.exceptions.RequestException as exc:
-        message = redact(request_problem(exc), secrets)
-        raise type(exc)(message, request=exc.request, response=exc.response) from None
-
-
-def request_problem(exc: requests.exceptions.RequestException) -> str:
+def request_problem(exc: BaseException) -> str:
     """What went wrong on the wire, in words, naming the host but not the URL."""
-    host = requests.utils.urlparse(getattr(exc.request, "url", None) or "").netloc
+    host = urlparse(getattr(getattr(exc, "request", None), "url", None) or "").netloc
     where = f"Directus at {host}" if host else "Directus"
     return f"Connection to {where} failed ({connection_problem(exc)})."
 
 
-def new_session(limiter: RateLimiter, user_agent: str) -> requests.Session:
+def new_session(user_agent: str, auth: DirectusAuth) -> requests.Session:
     session = requests.Session()
-    adapter = RateLimitedAdapter(limiter)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
     session.headers["User-Agent"] = user_agent
     session.headers["Accept"] = "application/json"
+    session.auth = auth
     return session
-
-
-def wait_generator() -> Any:
-    """The shared policy: Retry-After when given, else RETRY_BASE_SECONDS * 2**n."""
-    return retry_waits(base=RETRY_BASE_SECONDS)
 
 
 def server_message(response: requests.Response, secrets: list[str]) -> str:
@@ -139,12 +97,12 @@ def server_message(response: requests.Response, secrets: list[str]) -> str:
 
 
 def parse_body(response: requests.Response) -> Any:
-    """The JSON body with exact decimals, parsed once and kept on the response."""
+    """The JSON body with exact decimals, parsed once: the check parses it, the stream reads it."""
     cached = getattr(response, "_directus_body", None)
     if cached is not None:
         return cached
     body = json.loads(response.content, parse_float=Decimal)
-    response._directus_body = body  # type: ignore[attr-defined]
+    setattr(response, "_directus_body", body)  # noqa: B010 - Response has no field for it
     return body
 
 
@@ -230,17 +188,90 @@ def _is_public(response: requests.Response) -> bool:
 
 
 def _path_after_api(response: requests.Response) -> str:
-    path = requests.utils.urlparse(response.url).path
+    path = urlparse(response.url).path
     return path.split(API_PATH, 1)[-1] if API_PATH in path else path
 
 
-class DirectusClient:
-    """Plain requests for discovery and the request-token exchange, under the shared policy."""
+def what_is_asked(path: str) -> str:
+    """What a request is about, in words: `the table list`, ``table `projects` ``."""
+    parts = path.strip("/").split("/")
+    if parts == ["tables"]:
+        return "the table list"
+    if parts[0] == "tables" and len(parts) > 1:
+        return f"table `{parts[1]}`"
+    return path
+
+
+class DirectusRules:
+    """What Directus' answers mean (connector_common.http.ApiRules) for the API's GETs.
+
+    A page of rows must hold a `data` list; a good JSON answer proves `base_url` right, so a
+    later HTML page is a glitch to retry (site.py).
+    """
+
+    def __init__(self, secrets: list[str], site: Site) -> None:
+        self.secrets = secrets
+        self.site = site
+
+    def check(self, response: requests.Response) -> None:
+        path = _path_after_api(response)
+        check_response(
+            response,
+            what_is_asked(path),
+            self.secrets,
+            expect_list=path.endswith("/rows"),
+            site=self.site,
+        )
+
+    def problem(self, exc: BaseException) -> str:
+        if isinstance(exc, RetriableAPIError):
+            return str(exc)
+        return request_problem(exc)
+
+    def gave_up(self, tries: int, problem: str, response: requests.Response | None) -> Exception:
+        """The last try's error (the tap's fatal_message adds "Gave up after N tries")."""
+        if response is not None:
+            return RetriableAPIError(problem, response)
+        return requests.exceptions.ConnectionError(problem)
+
+
+class TokenRules(DirectusRules):
+    """The e-mail and password exchange: refused credentials stop at once, in plain words."""
+
+    def check(self, response: requests.Response) -> None:
+        check_site(response, self.site, self.secrets)
+        if response.status_code in (200, 401):
+            try:
+                body = parse_body(response)
+            except ValueError:
+                body = None
+            if isinstance(body, dict) and body.get("success") is False:
+                raise FatalAPIError(
+                    "Directus refused the e-mail and password "
+                    f"({server_message(response, self.secrets)}): check `email` and "
+                    "`password`, or set `token`."
+                )
+        check_response(response, "the token request", self.secrets, site=self.site)
+
+    def gave_up(self, tries: int, problem: str, response: requests.Response | None) -> Exception:
+        # Fatal: the request that needed the token must not retry the exchange again.
+        return FatalAPIError(
+            f"The token request failed after {tries} tries: {problem} Check `base_url`, or "
+            "run again later."
+        )
+
+
+class DirectusApi:
+    """One run's way to a Directus instance: its address, auth, HTTP client and secrets.
+
+    Built once by the tap and handed to every stream; the token of `password` auth is
+    requested once per run, by the first request that needs it.
+    """
 
     def __init__(
         self,
         config: Mapping[str, Any],
-        limiter: RateLimiter,
+        limiter: Limiter,
         secrets: list[str],
         user_agent: str = "tap-directus",
     ) -> None:
@@ -248,16 +279,36 @@ class DirectusClient:
         self.site = Site(self.root)
         self.config = config
         self.secrets = secrets
-        self.timeout = float(config.get("timeout") or 60)
-        self.session = new_session(limiter, user_agent)
         self.style = auth_style(config)
         self._token: str | None = None
         self._token_lock = threading.Lock()
         self.auth = DirectusAuth("bearer" if self.style == "password" else self.style, self.token)
+        session = new_session(user_agent, self.auth)
+        options: dict[str, Any] = {
+            "limiter": limiter,
+            "secrets": secrets,
+            "timeout": float(config.get("timeout") or 60),
+            "allow_redirects": False,
+            "logger": LOGGER,
+        }
+        self.http = HttpClient(session, DirectusRules(secrets, self.site), **options)
+        self._token_http = HttpClient(session, TokenRules(secrets, self.site), **options)
 
     @property
     def api_url(self) -> str:
         return self.root + API_PATH
+
+    @property
+    def limiter(self) -> Limiter:
+        return self.http.limiter
+
+    def get(
+        self, path: str, params: Mapping[str, Any] | None = None, report: Counter | None = None
+    ) -> dict[str, Any]:
+        """GET `/api/1.1{path}` with retries; the parsed JSON body. `report` counts the tries."""
+        request = requests.Request("GET", f"{self.api_url}{path}", params=dict(params or {}))
+        body: dict[str, Any] = self.http.request(request, parse_body, report=report)
+        return body
 
     def token(self) -> str:
         """The API token; with `password` auth, requested once per run."""
@@ -271,40 +322,14 @@ class DirectusClient:
 
     def _request_token(self) -> str:
         form = {"email": self.config.get("email"), "password": self.config.get("password")}
-
-        @backoff.on_exception(
-            wait_generator, RETRIED_EXCEPTIONS, max_tries=MAX_TRIES, jitter=small_jitter
-        )
-        def call() -> dict:
-            with redacted_request_errors(self.secrets):
-                response = self.session.post(
-                    f"{self.api_url}/auth/request-token",
-                    data=form,
-                    timeout=self.timeout,
-                    allow_redirects=False,
-                )
-            check_site(response, self.site, self.secrets)
-            if response.status_code in (200, 401):
-                try:
-                    body = parse_body(response)
-                except ValueError:
-                    body = None
-                if isinstance(body, dict) and body.get("success") is False:
-                    raise FatalAPIError(
-                        "Directus refused the e-mail and password "
-                        f"({server_message(response, self.secrets)}): check `email` and "
-                        "`password`, or set `token`."
-                    )
-            return check_response(response, "the token request", self.secrets, site=self.site)
-
-        try:
-            body = call()
-        except RETRIED_EXCEPTIONS as exc:
-            # Fatal from here on: the request that needed the token must not retry it again.
-            raise FatalAPIError(
-                f"The token request failed after {MAX_TRIES} tries: {exc} Check `base_url`, or "
-                "run again later."
-            ) from None
+        # Prepared without the session, whose auth is the token this request asks for.
+        request = requests.Request(
+            "POST",
+            f"{self.api_url}{TOKEN_PATH}",
+            data=form,
+            headers=dict(self.http.session.headers),
+        ).prepare()
+        body = self._token_http.request(request, parse_body)
         token = (body.get("data") or {}).get("token") if isinstance(body, dict) else None
         if not token:
             raise FatalAPIError(
@@ -312,43 +337,6 @@ class DirectusClient:
                 "`password`, or set `token`."
             )
         return str(token)
-
-    def get(
-        self,
-        path: str,
-        params: Mapping[str, Any] | None = None,
-        what: str = "",
-        report: StreamReport | None = None,
-    ) -> dict:
-        """GET `/api/1.1{path}` with retries; the parsed JSON body. `report` counts them."""
-
-        def retried(details: Any) -> None:
-            if report is not None:
-                response = response_of(details.get("exception"))
-                status = response.status_code if response is not None else None
-                report.retried(float(details.get("wait") or 0), status)
-
-        @backoff.on_exception(
-            wait_generator,
-            RETRIED_EXCEPTIONS,
-            max_tries=MAX_TRIES,
-            jitter=small_jitter,
-            on_backoff=retried,
-        )
-        def call() -> dict:
-            if report is not None:
-                report.request()
-            with redacted_request_errors(self.secrets):
-                response = self.session.get(
-                    f"{self.api_url}{path}",
-                    params=params,
-                    auth=self.auth,
-                    timeout=self.timeout,
-                    allow_redirects=False,
-                )
-            return check_response(response, what or path, self.secrets, site=self.site)
-
-        return call()
 
 
 def root_url(base_url: str) -> str:

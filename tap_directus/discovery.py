@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tap_directus.types import json_schema_for, normalise_type
+from tap_directus.coercion import json_schema_for, normalise_type
 
 LOGGER = logging.getLogger("tap-directus")
 DELETED_STATUS = 0  # Directus 6's default status mapping: 0 deleted, 1 published, 2 draft
@@ -25,6 +25,14 @@ SECRET_NOTE = (
     "password, salt and tokens in directus_activity's copies of user rows, nor the values of "
     "directus_settings named *key, *secret, *token or *password (emitted as null)."
 )
+
+
+def soft_delete_description(status_column: str) -> str:
+    """The catalog's note on `_sdc_deleted_at`: which column's deleted status sets it."""
+    return (
+        f"Set when the status column `{status_column}` holds Directus' deleted status "
+        f"({DELETED_STATUS}): the row's update time, else the sync time."
+    )
 
 
 def secret_columns(table: str | None) -> tuple[str, ...]:
@@ -56,7 +64,8 @@ class ColumnInfo:
         if isinstance(nullable, str):
             nullable = nullable.strip().upper() in ("YES", "1", "TRUE")
         key = raw.get("key") or raw.get("column_key") or ""
-        relationship = raw.get("relationship") if isinstance(raw.get("relationship"), dict) else {}
+        found = raw.get("relationship")
+        relationship: Mapping[str, Any] = found if isinstance(found, dict) else {}
         relationship_type = raw.get("relationship_type") or relationship.get("type")
         return cls(
             name=name,
@@ -81,7 +90,9 @@ class TableInfo:
         return next((c for c in self.columns if c.name == name), None)
 
     @classmethod
-    def from_api(cls, name: str, data: Mapping[str, Any], columns: Iterable[Mapping]) -> TableInfo:
+    def from_api(
+        cls, name: str, data: Mapping[str, Any], columns: Iterable[Mapping[str, Any]]
+    ) -> TableInfo:
         cols = [ColumnInfo.from_api(c) for c in columns]
         by_name = {c.name: c for c in cols}
         primary = data.get("primary_column")

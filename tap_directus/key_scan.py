@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from tap_directus.paging import PagingError, plain
+from tap_directus.paging import PagingError, param_text
 
 KEY_PAGE_SIZE = 5000
 STATE_KEY = "key_scan"
@@ -29,12 +29,12 @@ def scan_keys(fetch: Fetch, primary_key: str, table: str) -> Iterator[Any]:
         params = {"columns": primary_key, f"order[{primary_key}]": "ASC"}
         params["limit"] = str(KEY_PAGE_SIZE)
         if last is not None:
-            params[f"filters[{primary_key}][gt]"] = plain(last)
+            params[f"filters[{primary_key}][gt]"] = param_text(last)
         rows = fetch(params)
         keys = [row.get(primary_key) for row in rows]
-        if last is not None and plain(last) in {plain(k) for k in keys}:
+        if last is not None and param_text(last) in {param_text(k) for k in keys}:
             raise PagingError(
-                f"Table {table}: Directus ignored filters[{primary_key}][gt]={plain(last)} in "
+                f"Table {table}: Directus ignored filters[{primary_key}][gt]={param_text(last)} in "
                 "the key scan; the tap stops rather than repeat pages."
             )
         yield from keys
@@ -53,19 +53,30 @@ def as_int(key: Any) -> int | None:
     return None
 
 
+def as_ints(keys: Iterable[Any]) -> list[int] | None:
+    """The keys as integers, or None when one of them is not an integer."""
+    ints = []
+    for key in keys:
+        number = as_int(key)
+        if number is None:
+            return None
+        ints.append(number)
+    return ints
+
+
 def encode_keys(keys: Iterable[Any]) -> dict[str, Any]:
     """Keys as stored in the state: ranges of consecutive integers, else a sorted list."""
     values = list(keys)
-    ints = [as_int(k) for k in values]
-    if all(i is not None for i in ints):
+    ints = as_ints(values)
+    if ints is not None:
         ranges: list[list[int]] = []
-        for i in sorted(set(ints)):  # type: ignore[type-var]
+        for i in sorted(set(ints)):
             if ranges and i == ranges[-1][1] + 1:
                 ranges[-1][1] = i
             else:
-                ranges.append([i, i])  # type: ignore[list-item]
+                ranges.append([i, i])
         return {"ranges": ranges}
-    return {"keys": sorted({plain(k) for k in values})}
+    return {"keys": sorted({param_text(k) for k in values})}
 
 
 def decode_keys(stored: Any) -> set[Any] | None:
@@ -86,8 +97,8 @@ def vanished(previous: set[Any] | None, current: list[Any]) -> list[Any]:
     """Keys of the previous scan that this scan did not find, in key order."""
     if previous is None:
         return []
-    ints = [as_int(k) for k in current]
-    if all(i is not None for i in ints) and all(isinstance(k, int) for k in previous):
-        return sorted(previous - set(ints))  # type: ignore[arg-type]
-    now = {plain(k) for k in current}
-    return sorted(k for k in {plain(k) for k in previous} if k not in now)
+    ints = as_ints(current)
+    if ints is not None and all(isinstance(k, int) for k in previous):
+        return sorted(previous - set(ints))
+    now = {param_text(k) for k in current}
+    return sorted(k for k in {param_text(k) for k in previous} if k not in now)

@@ -55,7 +55,7 @@ def sort_key(value: Any) -> Any:
     return (1, str(value))
 
 
-def plain(value: Any) -> str:
+def param_text(value: Any) -> str:
     """A value as it goes into a filter parameter."""
     if isinstance(value, dict):  # a nested relation: its id
         value = value.get("data", value)
@@ -77,7 +77,7 @@ class KeysetCursor:
     start: str | None = None  # lower bound for the update column (inclusive), as filter text
     upper: Any = None  # the newest update value when the sync started, as served
     order_key: Callable[[Any], Any] = sort_key  # API value -> comparable key (None: NULL)
-    filter_text: Callable[[Any], str] = plain  # API value -> filter parameter text
+    filter_text: Callable[[Any], str] = param_text  # API value -> filter parameter text
     table: str = "?"
     done: bool = False
     requests: int = 0
@@ -104,12 +104,12 @@ class KeysetCursor:
             if upd is not None:
                 params[f"filters[{upd}][null]"] = "1"
             if self._last_pk is not None:
-                params[f"filters[{pk}][gt]"] = plain(self._last_pk)
+                params[f"filters[{pk}][gt]"] = param_text(self._last_pk)
             return params
         if self._mode == "ties":
             params[f"order[{pk}]"] = "ASC"
             params[f"filters[{upd}][eq]"] = self._value_text
-            params[f"filters[{pk}][gt]"] = plain(self._last_pk)
+            params[f"filters[{pk}][gt]"] = param_text(self._last_pk)
             return params
         if self._mode in ("anchor", "anchor-row"):
             params["limit"] = "1"
@@ -179,7 +179,7 @@ class KeysetCursor:
         upd = str(self.update_column)
         seen = set(self._tail)
         for row in rows:
-            key = plain(row[self.primary_key])
+            key = param_text(row[self.primary_key])
             if self.order_key(row.get(upd)) != self._value or key in seen:
                 raise self._error(f"filters[{upd}][eq] / filters[{self.primary_key}][gt]", row)
             seen.add(key)
@@ -203,11 +203,11 @@ class KeysetCursor:
             overlap = 0
             while (
                 overlap < len(rows)
-                and plain(rows[overlap][self.primary_key]) in seen
+                and param_text(rows[overlap][self.primary_key]) in seen
                 and self.order_key(rows[overlap].get(upd)) == self._value
             ):
                 overlap += 1
-            if not overlap or plain(rows[overlap - 1][self.primary_key]) != self._tail[-1]:
+            if not overlap or param_text(rows[overlap - 1][self.primary_key]) != self._tail[-1]:
                 # The anchor is not where it was: check it before walking the rest by key.
                 self._mode = "anchor"
                 return []
@@ -224,7 +224,7 @@ class KeysetCursor:
                 value < self._value or (self._after_value and value == self._value)
             ):
                 raise self._error(f"filters[{upd}]", row, "a row before the cursor")
-            key = plain(row[self.primary_key])
+            key = param_text(row[self.primary_key])
             if value == self._value:
                 if key in seen:
                     raise self._error(f"filters[{upd}]", row, "a row already emitted")
@@ -248,16 +248,16 @@ class KeysetCursor:
     def _check_key_progress(self, rows: list[dict[str, Any]]) -> None:
         # Compared as keys, not by order: a VARCHAR key sorts by the database's collation
         # ("10" before "9", "a" beside "B"), which the tap cannot reproduce.
-        keys = {plain(row[self.primary_key]) for row in rows}
-        if self._last_pk is not None and plain(self._last_pk) in keys:
+        keys = {param_text(row[self.primary_key]) for row in rows}
+        if self._last_pk is not None and param_text(self._last_pk) in keys:
             raise PagingError(
                 f"Table {self.table}: Directus ignored filters[{self.primary_key}][gt]="
-                f"{plain(self._last_pk)} (the page did not move past it); the tap stops "
+                f"{param_text(self._last_pk)} (the page did not move past it); the tap stops "
                 "rather than repeat pages."
             )
 
     def _error(self, what: str, row: dict[str, Any] | None, found: str = "") -> PagingError:
-        where = "" if row is None else f" (row {plain(row.get(self.primary_key))})"
+        where = "" if row is None else f" (row {param_text(row.get(self.primary_key))})"
         found = found or "a row outside it"
         return PagingError(
             f"Table {self.table}: Directus did not honour {what} (page {self.requests} brought "

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import urlparse
 
 import requests
 from singer_sdk.exceptions import FatalAPIError
@@ -37,7 +38,7 @@ def found_there(response: requests.Response) -> str:
     """A short description of a non-API answer: `302 to /login.php`, `an HTML page ...`."""
     status = response.status_code
     if 300 <= status < 400:
-        location = requests.utils.urlparse(response.headers.get("Location") or "").path
+        location = urlparse(response.headers.get("Location") or "").path
         return f"a {status} redirect to {location or 'another page'}"
     match = _TITLE.search(response.text[:4000])
     title = " ".join(match.group(1).split())[:80] if match else ""
@@ -53,7 +54,7 @@ def check_site(response: requests.Response, site: Site | None, secrets: list[str
     html = bool(response.content.strip()) and is_html(response)
     if not redirect and not (html and (status == 404 or not site.json_seen)):
         return
-    path = requests.utils.urlparse(response.url).path
+    path = urlparse(response.url).path
     message = (
         f"base_url {site.root} does not lead to the Directus API: {path} answered "
         f"{found_there(response)} where JSON was expected. Set base_url to the instance root "

@@ -4,57 +4,35 @@ Rows of every status are read (`preview=1`: without it a real Directus 6 returns
 published ones). Relations are read at depth 0 (raw ids, one query per page) unless a setting
 needs the nested rows. Values are coerced to the schema: numbers served as strings, nested or
 flat MANYTOONE values, date-times with or without the user's offset (emitted as UTC instants).
+Each page goes through the run's HttpClient (client.py), singer-sdk's own retry loop is off.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import requests
-from singer_sdk import RESTStream
+from singer_sdk import RESTStream, Tap
 from singer_sdk.exceptions import FatalAPIError
+from singer_sdk.helpers.types import Context, RequestFunc
 from singer_sdk.pagination import BaseAPIPaginator
+from singer_sdk.singerlib import Catalog
 
-from connector_common.retry import response_of, small_jitter
 from connector_common.stream_report import ReportedStreamMixin
-from tap_directus.client import (
-    MAX_TRIES,
-    check_response,
-    new_session,
-    parse_body,
-    redacted_request_errors,
-    wait_generator,
-)
-from tap_directus.discovery import (
-    DELETED_STATUS,
-    SECRET_COLUMNS,
-    SOFT_DELETE_FIELD,
-    secret_columns,
-)
+from tap_directus.catalog import StreamDefinition
+from tap_directus.client import DirectusApi, DirectusAuth, parse_body
+from tap_directus.coercion import coerce, to_directus_datetime, to_instant, to_iso_datetime
+from tap_directus.discovery import DELETED_STATUS, SECRET_COLUMNS, SOFT_DELETE_FIELD, secret_columns
 from tap_directus.key_scan import STATE_KEY as KEY_SCAN_STATE
 from tap_directus.key_scan import decode_keys, encode_keys, scan_keys, vanished
-from tap_directus.paging import KeysetCursor, PagingError, plain, sort_key
+from tap_directus.paging import KeysetCursor, PagingError, param_text, sort_key
 from tap_directus.system_secrets import scrub
-from tap_directus.types import coerce, to_directus_datetime, to_instant, to_iso_datetime
 
-if TYPE_CHECKING:
-    from tap_directus.tap import TapDirectus
-
-STATUS_NOTE = re.compile(r"status column `([^`]+)`")
 ZERO_INSTANT = dt.datetime(1, 1, 1, tzinfo=dt.timezone.utc)  # a zero date, before all others
 ZERO_DATETIME = "0000-00-00 00:00:00"
 ALL_SECRET_COLUMNS = {name for names in SECRET_COLUMNS.values() for name in names}
-
-
-def soft_delete_description(status_column: str) -> str:
-    """Kept in the catalog so a sync from a catalog knows the status column."""
-    return (
-        f"Set when the status column `{status_column}` holds Directus' deleted status "
-        f"({DELETED_STATUS}): the row's update time, else the sync time."
-    )
 
 
 def related_id(value: Any) -> Any:
@@ -67,7 +45,7 @@ def related_id(value: Any) -> Any:
     return value
 
 
-def nested_object(value: Any) -> dict | None:
+def nested_object(value: Any) -> dict[str, Any] | None:
     """A MANYTOONE value as the related row (keep_nested_relations)."""
     if value is None or value == []:
         return None
@@ -106,38 +84,22 @@ class DirectusTableStream(ReportedStreamMixin, RESTStream[int]):
     """Rows of one Directus table."""
 
     _LOG_REQUEST_METRIC_URLS = False
-    allow_redirects = False  # a redirect means a wrong base_url (site.py), never follow it
 
-    def __init__(
-        self,
-        tap: TapDirectus,
-        *,
-        name: str,
-        schema: dict[str, Any],
-        primary_key: str,
-        replication_key: str | None,
-        status_column: str | None,
-        user_filters: dict[str, Any],
-    ) -> None:
-        self.directus = tap
-        if status_column is None:  # a stream built from a catalog: read it from the note
-            note = STATUS_NOTE.search(
-                schema.get("properties", {}).get(SOFT_DELETE_FIELD, {}).get("description", "")
-            )
-            status_column = note.group(1) if note else None
-        self.status_column = status_column
-        self.user_filters = user_filters
-        self.secret_columns = set(secret_columns(name))
-        self.nested_secrets = False  # a nested relation to directus_users (set by the tap)
+    def __init__(self, tap: Tap, api: DirectusApi, definition: StreamDefinition) -> None:
+        self.api = api
+        self.status_column = definition.status_column
+        self.user_filters = definition.user_filters
+        self.nested_secrets = definition.nested_secrets
+        self.secret_columns = set(secret_columns(definition.name))
         self._cursor: KeysetCursor | None = None
         self._ignored_columns: set[str] = set()
-        super().__init__(tap, name=name, schema=schema, path=f"/tables/{name}/rows")
-        self.primary_keys = [primary_key]
-        self._paging_key = primary_key
-        self.replication_key = replication_key
-        self._requests_session = new_session(tap.limiter, self.user_agent)
+        name = definition.name
+        super().__init__(tap, name=name, schema=definition.schema, path=f"/tables/{name}/rows")
+        self.primary_keys = [definition.primary_key]
+        self._paging_key = definition.primary_key
+        self.replication_key = definition.replication_key
 
-    def apply_catalog(self, catalog: Any) -> None:
+    def apply_catalog(self, catalog: Catalog) -> None:
         """As singer-sdk, but a catalog stream without key_properties keeps the key the tap pages
         on (was a crash), and a `forced-replication-method` in the metadata wins over the entry's
         `replication_method` (which discovery wrote): Meltano's `metadata` extra can set only
@@ -153,18 +115,18 @@ class DirectusTableStream(ReportedStreamMixin, RESTStream[int]):
 
     @property
     def url_base(self) -> str:
-        return self.directus.client.api_url
+        return self.api.api_url
 
     @property
-    def authenticator(self) -> Any:
-        return self.directus.client.auth
+    def authenticator(self) -> DirectusAuth:
+        return self.api.auth
 
     @property
-    def timeout(self) -> float:  # type: ignore[override]
-        return float(self.config.get("timeout") or 60)
+    def requests_session(self) -> requests.Session:
+        return self.api.http.session
 
     @property
-    def is_sorted(self) -> bool:  # type: ignore[override]
+    def is_sorted(self) -> bool:
         return self.incremental
 
     @property
@@ -181,38 +143,19 @@ class DirectusTableStream(ReportedStreamMixin, RESTStream[int]):
         return 1 if wants_nested else 0
 
     # ------------------------------------------------------------------ requests
-    def backoff_wait_generator(self) -> Any:
-        return wait_generator()
+    def request_decorator(self, func: RequestFunc) -> RequestFunc:
+        """No singer-sdk retries: the run's HttpClient retries every request (one policy)."""
+        return func
 
-    def backoff_max_tries(self) -> int:
-        return MAX_TRIES
-
-    def backoff_jitter(self, value: float) -> float:
-        return small_jitter(value)
-
-    def backoff_handler(self, details: Any) -> None:
-        response = response_of(details.get("exception"))
-        self.report.retried(
-            float(details.get("wait") or 0), response.status_code if response is not None else None
+    def _request(
+        self, prepared_request: requests.PreparedRequest, context: Context | None
+    ) -> requests.Response:
+        """A page through the run's HttpClient: limiter slot, checks, retries, counted."""
+        response = self.api.http.send(prepared_request, report=self.report)
+        self._write_request_duration_log(
+            endpoint=self.path, response=response, context=context, extra_tags=None
         )
-        super().backoff_handler(details)
-
-    def _request(self, prepared_request: requests.PreparedRequest, context: Any) -> Any:
-        self.report.request()
-        with redacted_request_errors(self.directus.secrets):
-            return super()._request(prepared_request, context)
-
-    def validate_response(self, response: requests.Response) -> None:
-        check_response(
-            response,
-            f"table `{self.name}`",
-            self.directus.secrets,
-            expect_list=True,
-            site=self.directus.client.site,
-        )
-
-    def response_error_message(self, response: requests.Response) -> str:
-        return f"Directus answered {response.status_code} for table `{self.name}`"
+        return response
 
     def base_params(self) -> dict[str, str]:
         params = {"preview": "1", "depth": str(self.depth)}
@@ -224,7 +167,9 @@ class DirectusTableStream(ReportedStreamMixin, RESTStream[int]):
                 params[f"filters[{column}][{op}]"] = str(value)
         return params
 
-    def get_url_params(self, context: Any, next_page_token: Any) -> dict[str, Any]:
+    def get_url_params(
+        self, context: Context | None, next_page_token: int | None
+    ) -> dict[str, Any]:
         assert self._cursor is not None
         return {**self.base_params(), **self._cursor.params()}
 
@@ -232,12 +177,12 @@ class DirectusTableStream(ReportedStreamMixin, RESTStream[int]):
         assert self._cursor is not None
         return CursorPaginator(self._cursor)
 
-    def get_records(self, context: Any) -> Iterable[dict]:
+    def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         yield from super().get_records(context)
         if self.config.get("detect_hard_deletes"):
             yield from self._tombstones(context)
 
-    def _tombstones(self, context: Any) -> Iterable[dict]:
+    def _tombstones(self, context: Context | None) -> Iterable[dict[str, Any]]:
         """Rows whose keys the previous key scan saw and this one does not (key_scan.py)."""
         pk = self.primary_keys[0]
         base = {**self.base_params(), "depth": "0"}
@@ -246,9 +191,7 @@ class DirectusTableStream(ReportedStreamMixin, RESTStream[int]):
         def fetch(params: dict[str, str]) -> list[dict[str, Any]]:
             nonlocal sent
             sent += 1
-            body = self.directus.client.get(
-                f"/tables/{self.name}/rows", {**base, **params}, what=f"table `{self.name}`"
-            )
+            body = self.api.get(f"/tables/{self.name}/rows", {**base, **params})
             return list(body.get("data") or [])
 
         current = list(scan_keys(fetch, pk, self.name))
@@ -268,13 +211,13 @@ class DirectusTableStream(ReportedStreamMixin, RESTStream[int]):
             len(gone),
         )
 
-    def request_records(self, context: Any) -> Iterable[dict]:
+    def request_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         self._cursor = self.new_cursor(context)
         if self._cursor.done:
             return
         yield from super().request_records(context)
 
-    def new_cursor(self, context: Any) -> KeysetCursor:
+    def new_cursor(self, context: Context | None) -> KeysetCursor:
         """Start of this sync: the bookmark, and the newest update value as the upper bound."""
         page_size = int(self.config.get("page_size") or 200)
         pk = self.primary_keys[0]
@@ -283,7 +226,7 @@ class DirectusTableStream(ReportedStreamMixin, RESTStream[int]):
         upd = str(self.replication_key)
         start: str | None
         order_key: Callable[[Any], Any] = sort_key
-        filter_text: Callable[[Any], str] = plain
+        filter_text: Callable[[Any], str] = param_text
         if self.is_timestamp_replication_key:
             self._normalise_bookmark(context)
             moment = self.get_starting_timestamp(context)
@@ -293,7 +236,7 @@ class DirectusTableStream(ReportedStreamMixin, RESTStream[int]):
         else:
             value = self.get_starting_replication_key_value(context)
             start = None if value is None else str(value)
-        newest = self.directus.client.get(
+        newest = self.api.get(
             f"/tables/{self.name}/rows",
             {
                 **self.base_params(),
@@ -302,7 +245,6 @@ class DirectusTableStream(ReportedStreamMixin, RESTStream[int]):
                 f"order[{upd}]": "DESC",
                 "columns": f"{pk},{upd}",
             },
-            what=f"table `{self.name}`",
             report=self.report,
         )
         data = newest.get("data")
@@ -341,7 +283,7 @@ class DirectusTableStream(ReportedStreamMixin, RESTStream[int]):
         moment = self._instant_key(value)
         return ZERO_DATETIME if moment == ZERO_INSTANT else to_directus_datetime(moment)
 
-    def _normalise_bookmark(self, context: Any) -> None:
+    def _normalise_bookmark(self, context: Context | None) -> None:
         """A bookmark written with an offset (older versions) becomes the UTC instant, so that
         singer-sdk's text comparison of bookmarks is a comparison of instants."""
         state = self.get_context_state(context)
@@ -354,7 +296,9 @@ class DirectusTableStream(ReportedStreamMixin, RESTStream[int]):
             if utc:
                 state["replication_key_value"] = utc
 
-    def _increment_stream_state(self, latest_record: dict, *, context: Any = None) -> None:
+    def _increment_stream_state(
+        self, latest_record: dict[str, Any], *, context: Context | None = None
+    ) -> None:
         # Never-updated rows (NULL update column) do not move the bookmark; skip singer-sdk's
         # per-record "null replication value" warning for them.
         if self.replication_key and latest_record.get(self.replication_key) is None:
@@ -362,12 +306,14 @@ class DirectusTableStream(ReportedStreamMixin, RESTStream[int]):
         super()._increment_stream_state(latest_record, context=context)
 
     # ------------------------------------------------------------------- records
-    def parse_response(self, response: requests.Response) -> Iterable[dict]:
+    def parse_response(self, response: requests.Response) -> Iterable[dict[str, Any]]:
         assert self._cursor is not None
         body = parse_body(response)
         yield from self._cursor.accept(body["data"])
 
-    def post_process(self, row: dict, context: Any = None) -> dict | None:
+    def post_process(
+        self, row: dict[str, Any], context: Context | None = None
+    ) -> dict[str, Any] | None:
         props = self.schema["properties"]
         record: dict[str, Any] = {}
         for name, value in row.items():
@@ -395,7 +341,7 @@ class DirectusTableStream(ReportedStreamMixin, RESTStream[int]):
                     self.logger.warning(
                         "Table %s, row %s, column %s: %s; emitted as null.",
                         self.name,
-                        plain(row.get(self.primary_keys[0])),
+                        param_text(row.get(self.primary_keys[0])),
                         name,
                         exc,
                     )
@@ -404,7 +350,9 @@ class DirectusTableStream(ReportedStreamMixin, RESTStream[int]):
             record[SOFT_DELETE_FIELD] = self._deleted_at(row, record)
         return scrub(self.name, record)
 
-    def _nested(self, column: str, value: dict | None, schema: dict) -> dict | None:
+    def _nested(
+        self, column: str, value: dict[str, Any] | None, schema: dict[str, Any]
+    ) -> dict[str, Any] | None:
         """A nested related row, typed from the related table's columns (secrets never)."""
         if value is None:
             return None
@@ -428,7 +376,7 @@ class DirectusTableStream(ReportedStreamMixin, RESTStream[int]):
                     out[key] = None
         return out
 
-    def _deleted_at(self, row: dict, record: dict) -> str | None:
+    def _deleted_at(self, row: dict[str, Any], record: dict[str, Any]) -> str | None:
         status = self.status_column
         if (
             status is None
@@ -451,4 +399,4 @@ class DirectusTableStream(ReportedStreamMixin, RESTStream[int]):
             )
 
 
-__all__ = ["DirectusTableStream", "soft_delete_description"]
+__all__ = ["DirectusTableStream"]

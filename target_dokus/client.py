@@ -1,27 +1,31 @@
-"""HTTP to Dokus: one pooled keep-alive session, basic auth, JSON headers, retries, error mapping.
+"""HTTP to Dokus: one pooled keep-alive session, basic auth, JSON headers, and `DokusRules`.
 
-How answers are sorted (dokus-resources.md): 2xx is success; 429/5xx and connection errors are
-retried (Retry-After honoured) and then reported as unavailable; a 401 whose JSON body names
-fields is a validation failure (the doc's "401 Bad Request") like 400; a 401 without field
-errors is a real authentication failure and stops the run; other 4xx refuse the one record.
+Every request goes through connector_common.http.HttpClient (rate-limit slot, retries, waits);
+`DokusRules` says what Dokus' answers mean (dokus-resources.md): 2xx is success; 429/5xx and
+connection errors are retried (Retry-After honoured) and then reported as unavailable; a 401
+whose JSON body names fields is a validation failure (the doc's "401 Bad Request") like 400; a
+401 without field errors is a real authentication failure and stops the run; 406/415 mean our
+request format is wrong and stop the run; other 4xx refuse the one record. A create is not
+repeated when its answer is lost (it may have reached Dokus): the caller looks first.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.auth import HTTPBasicAuth
+from singer_sdk.exceptions import RetriableAPIError
 
 from connector_common.connection_errors import connection_problem
-from connector_common.rate_limit import RateLimiter
+from connector_common.http import CONNECTION_ERRORS, AnswerLost, HttpClient, Limiter
 from connector_common.redaction import redact
-from connector_common.retry import RetryWaits, is_retryable_status, response_of
+from connector_common.retry import is_retryable_status
 from target_dokus.errors import (
     DokusAmbiguousError,
     DokusAuthError,
@@ -30,15 +34,6 @@ from target_dokus.errors import (
     DokusUnavailableError,
 )
 
-MAX_TRIES = 5
-RETRY_BASE_SECONDS = 1.0
-_sleep = time.sleep  # tests replace this to record waits instead of sleeping
-_CONNECTION_ERRORS = (
-    requests.ConnectionError,
-    requests.Timeout,
-    requests.exceptions.ChunkedEncodingError,
-    requests.exceptions.ContentDecodingError,
-)
 # 406/415 mean our request format is wrong: no record would get through, so stop.
 _FORMAT_STATUSES = frozenset({406, 415})
 
@@ -84,6 +79,57 @@ def describe_error(body: Any, fallback: str) -> str:
     return fallback
 
 
+def _body(response: requests.Response) -> Any:
+    """The answer's JSON body, None when it has none or it does not parse."""
+    try:
+        return response.json() if response.content else None
+    except ValueError:
+        return None
+
+
+class DokusRules:
+    """What Dokus' answers mean (connector_common.http.ApiRules)."""
+
+    def __init__(self, base_url: str, account_label: str, secrets: list[str]) -> None:
+        self.base_url = base_url
+        self.account_label = account_label
+        self.secrets = secrets
+
+    def where(self, response: requests.Response) -> str:
+        """`METHOD /path/` of the request an answer is for (no query: it may hold a key)."""
+        request = response.request
+        url = str(request.url or "").split("?", 1)[0]
+        path = url[len(self.base_url) :] if url.startswith(self.base_url) else url
+        return f"{request.method} {path}"
+
+    def check(self, response: requests.Response) -> None:
+        status = response.status_code
+        if 200 <= status < 300:
+            return
+        if is_retryable_status(status):
+            raise RetriableAPIError(f"HTTP {status}", response)
+        body = _body(response)
+        fallback = f"HTTP {status} from {self.where(response)}"
+        if status == 401 and field_errors(body) is None:
+            raise DokusAuthError(
+                f"Dokus rejected the e-mail/password for {self.account_label}: "
+                "check the email and password settings"
+            )
+        message = redact(describe_error(body, fallback), self.secrets)
+        if status in _FORMAT_STATUSES:
+            raise DokusRunError(f"Dokus refused the request format ({status}): {message}")
+        raise DokusRecordError(status, message)
+
+    def problem(self, exc: BaseException) -> str:
+        if isinstance(exc, CONNECTION_ERRORS):
+            return f"no answer from {self.account_label} ({connection_problem(exc)})"
+        return str(exc)
+
+    def gave_up(self, tries: int, problem: str, response: requests.Response | None) -> Exception:
+        status = response.status_code if response is not None else None
+        return DokusUnavailableError(status, f"gave up after {tries} tries: {problem}")
+
+
 class DokusClient:
     """Talks to one Dokus organisation; thread-safe for the target's worker lanes."""
 
@@ -96,31 +142,32 @@ class DokusClient:
         account_label: str,
         timeout: float = 60.0,
         pool_size: int = 1,
-        rate_limiter: RateLimiter | None = None,
+        limiter: Limiter | None = None,
         secrets: Iterable[str] = (),
         logger: logging.Logger | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.account_label = account_label
-        self.timeout = timeout
-        self.rate_limiter = rate_limiter or RateLimiter(None)
-        self.secrets = [s for s in secrets if s]
-        self.logger = logger or logging.getLogger("target-dokus")
-        self.session = requests.Session()
+        secret_list = [s for s in secrets if s]
+        session = requests.Session()
         adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max(pool_size, 1))
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
         # UTF-8 (RFC 7617); requests would encode str credentials as Latin-1.
-        self.session.auth = (email.encode("utf-8"), password.encode("utf-8"))
-        self.session.headers.update(
-            {"Accept": "application/json", "Content-Type": "application/json"}
+        session.auth = HTTPBasicAuth(email.encode("utf-8"), password.encode("utf-8"))
+        session.headers.update({"Accept": "application/json", "Content-Type": "application/json"})
+        self.rules = DokusRules(self.base_url, account_label, secret_list)
+        self.http = HttpClient(
+            session,
+            self.rules,
+            limiter=limiter,
+            secrets=secret_list,
+            timeout=timeout,
+            logger=logger or logging.getLogger("target-dokus"),
         )
 
     def close(self) -> None:
-        self.session.close()
-
-    def _clean(self, text: str) -> str:
-        return redact(text, self.secrets)
+        self.http.close()
 
     def request(
         self,
@@ -131,76 +178,29 @@ class DokusClient:
         params: dict[str, str] | None = None,
         idempotent: bool = True,
     ) -> DokusAnswer:
-        """Send one request, retrying what may be retried; raise what the caller must handle.
+        """Send one request (retried by HttpClient); raise what the caller must handle.
 
         A create is not idempotent: when it may have reached Dokus but the answer was lost,
         DokusAmbiguousError lets the caller look before trying again (no duplicates).
         """
         data = json.dumps(body, default=str, ensure_ascii=False).encode() if body else None
-        waits = RetryWaits(base=RETRY_BASE_SECONDS)
-        problem = ""
-        for attempt in range(1, MAX_TRIES + 1):
-            self.rate_limiter.acquire()
-            failure: BaseException
-            try:
-                response = self.session.request(
-                    method, self.base_url + path, data=data, params=params, timeout=self.timeout
-                )
-            except _CONNECTION_ERRORS as exc:
-                if not idempotent:
-                    raise DokusAmbiguousError(type(exc).__name__) from None
-                problem = f"no answer from {self.account_label} ({connection_problem(exc)})"
-                failure = exc
-            else:
-                if not is_retryable_status(response.status_code):
-                    parsed = self._parse(response, method, path, idempotent)
-                    if parsed is not None:
-                        return parsed
-                    problem = f"unreadable answer to {method} {path} (HTTP {response.status_code})"
-                else:
-                    problem = f"HTTP {response.status_code}"
-                failure = requests.HTTPError(problem, response=response)
-            if attempt == MAX_TRIES:
-                break
-            wait = waits.after(failure)
-            self.logger.warning(
-                "Dokus %s %s: %s; retry %d of %d in %.1f s",
-                method,
-                path,
-                problem,
-                attempt,
-                MAX_TRIES - 1,
-                wait,
+        request = requests.Request(method, self.base_url + path, data=data, params=params)
+        try:
+            return self.http.request(
+                request, lambda response: self._answer(response, idempotent), repeat_lost=idempotent
             )
-            _sleep(wait)
-        response = response_of(failure)
-        status = response.status_code if response is not None else None
-        raise DokusUnavailableError(
-            status, self._clean(f"gave up after {MAX_TRIES} tries: {problem}")
-        )
+        except AnswerLost as exc:
+            raise DokusAmbiguousError(str(exc)) from None
 
-    def _parse(
-        self, response: requests.Response, method: str, path: str, idempotent: bool
-    ) -> DokusAnswer | None:
-        """Map a non-retryable answer; None means a 2xx body that did not parse."""
-        status = response.status_code
+    def _answer(self, response: requests.Response, idempotent: bool) -> DokusAnswer:
+        """A 2xx answer and its body; an unreadable body is retried, or ambiguous for a create."""
         try:
             body = response.json() if response.content else None
         except ValueError:
-            if 200 <= status < 300:
-                if not idempotent:
-                    raise DokusAmbiguousError("unreadable answer") from None
-                return None
-            body = None
-        if 200 <= status < 300:
-            return DokusAnswer(status, body)
-        fallback = f"HTTP {status} from {method} {path}"
-        if status == 401 and field_errors(body) is None:
-            raise DokusAuthError(
-                f"Dokus rejected the e-mail/password for {self.account_label}: "
-                "check the email and password settings"
-            )
-        if status in _FORMAT_STATUSES:
-            message = self._clean(describe_error(body, fallback))
-            raise DokusRunError(f"Dokus refused the request format ({status}): {message}")
-        raise DokusRecordError(status, self._clean(describe_error(body, fallback)))
+            if not idempotent:
+                raise DokusAmbiguousError("unreadable answer") from None
+            raise RetriableAPIError(
+                f"unreadable answer to {self.rules.where(response)} (HTTP {response.status_code})",
+                response,
+            ) from None
+        return DokusAnswer(response.status_code, body)

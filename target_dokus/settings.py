@@ -1,4 +1,9 @@
-"""The target's settings: schema, checks with one-line errors, and derived values."""
+"""The target's settings beyond its schema (target.py): one-line checks and derived values.
+
+The schema says what it can (types, allowed values, bounds); `config_problems` checks what it
+cannot (URLs, subdomains, field names of a resource, references), each problem in one line
+that names the setting and what to do.
+"""
 
 from __future__ import annotations
 
@@ -8,133 +13,13 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from singer_sdk import typing as th
-
 from target_dokus.relations import reference_problems
-from target_dokus.resources import RESOURCES, SENT_INVOICES_REFUSAL, WRITABLE_RESOURCES
+from target_dokus.resources import RESOURCES, WRITABLE_RESOURCES
+from target_dokus.routing import resource_problem
 
 DEFAULT_DEAD_LETTER_PATH = "output/target-dokus-dead-letter.jsonl"  # git-ignored
 MAX_CONCURRENCY = 32
 _SUBDOMAIN = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$", re.IGNORECASE)
-
-CONFIG_SCHEMA = th.PropertiesList(
-    th.Property(
-        "subdomain",
-        th.StringType,
-        description="Your organisation's Dokus subdomain: the API is https://SUBDOMAIN.dokus.no.",
-    ),
-    th.Property(
-        "base_url",
-        th.StringType,
-        description=(
-            "API root URL instead of the subdomain (wins when both are set). Must be https, "
-            "except loopback addresses (127.0.0.1, ::1, localhost) for testing."
-        ),
-    ),
-    th.Property(
-        "email", th.StringType, required=True, description="E-mail address of the Dokus user."
-    ),
-    th.Property(
-        "password",
-        th.StringType,
-        required=True,
-        secret=True,
-        description="Password of the Dokus user (HTTP basic auth).",
-    ),
-    th.Property(
-        "stream_resources",
-        th.ObjectType(additional_properties=th.StringType),
-        description=(
-            "Stream name -> Dokus resource (customers, customer_groups, products, invoices). "
-            "Default: a stream named like a resource goes there; other streams are skipped."
-        ),
-    ),
-    th.Property(
-        "match_keys",
-        # Values are checked in config_problems: a JSON-schema anyOf error says nothing useful.
-        th.ObjectType(additional_properties=True),
-        description=(
-            "Resource -> field (or list of fields, all of which must match) that finds the "
-            "existing Dokus record. Defaults: customers org_number, customer_groups name, "
-            "products product_number, invoices sender_ref."
-        ),
-    ),
-    th.Property(
-        "references",
-        # Checked in config_problems (relations.py), for errors that name the entry.
-        th.ObjectType(additional_properties=True),
-        description=(
-            "Relation fields that hold another key of the related record instead of its Dokus "
-            'id, e.g. {"invoices": {"recipient": {"by": "email", "named_by": "customer_code"}}}: '
-            "the invoice's recipient is the Dokus customer with that e-mail (found in Dokus, "
-            "or created earlier in the run); `named_by` fields name the source record in "
-            "refusals. Unresolved references are dead-lettered with a reason."
-        ),
-    ),
-    th.Property(
-        "send_invoices",
-        th.BooleanType,
-        default=False,
-        description=(
-            "Send each draft invoice this target creates (POST /invoices/ID/send/, by e-mail). "
-            "Sent invoices are final: later changes to them are refused, never duplicated."
-        ),
-    ),
-    th.Property(
-        "hard_delete",
-        th.BooleanType,
-        default=False,
-        description=(
-            "Delete the Dokus record when a record carries _sdc_deleted_at. Off: such records "
-            "are skipped and counted."
-        ),
-    ),
-    th.Property(
-        "on_error",
-        th.StringType,
-        default="dead_letter",
-        allowed_values=["dead_letter", "fail"],
-        description=(
-            "What a record Dokus refuses does: dead_letter (append it to dead_letter_path, go "
-            "on, exit 1 at the end) or fail (stop at once, no state past it)."
-        ),
-    ),
-    th.Property(
-        "dead_letter_path",
-        th.StringType,
-        default=DEFAULT_DEAD_LETTER_PATH,
-        description=(
-            "JSONL file that refused records are appended to (created readable by its owner "
-            "only; keep it out of version control, as output/ is)."
-        ),
-    ),
-    th.Property(
-        "dry_run",
-        th.BooleanType,
-        default=False,
-        description="Read Dokus and log what would be written, but send no writes.",
-    ),
-    th.Property(
-        "max_concurrency",
-        th.IntegerType,
-        default=1,
-        description=(
-            f"Parallel requests to Dokus (1-{MAX_CONCURRENCY}); records with the same key "
-            "stay in order."
-        ),
-    ),
-    th.Property(
-        "requests_per_minute",
-        th.IntegerType,
-        description="Upper bound on requests per minute across the run; unset or 0: no limit.",
-    ),
-    th.Property(
-        "timeout",
-        th.IntegerType,
-        default=60,
-        description="Seconds to wait for one Dokus answer before retrying.",
-    ),
-).to_dict()
 
 
 def _is_loopback(host: str) -> bool:
@@ -165,18 +50,6 @@ def key_fields(config: Mapping[str, Any], resource: str) -> tuple[str, ...]:
     if configured:
         return (configured,) if isinstance(configured, str) else tuple(configured)
     return RESOURCES[resource].default_match_key
-
-
-def resource_problem(stream: str, resource: str) -> str | None:
-    """Why `stream` may not be written to `resource`, or None."""
-    if resource == "sent_invoices":
-        return f"stream_resources.{stream}: {SENT_INVOICES_REFUSAL}"
-    if resource not in WRITABLE_RESOURCES:
-        return (
-            f"stream_resources.{stream}: unknown Dokus resource {resource!r}; use one of "
-            f"{', '.join(WRITABLE_RESOURCES)}"
-        )
-    return None
 
 
 def config_problems(config: Mapping[str, Any]) -> list[str]:
@@ -227,11 +100,8 @@ def config_problems(config: Mapping[str, Any]) -> list[str]:
                 f"{resource} field; use one of {choices}"
             )
     problems += reference_problems(config)
+    # Checked here, not as the schema's minimum/maximum, for a line that gives the range.
     concurrency = config.get("max_concurrency", 1)
     if concurrency is not None and not 1 <= int(concurrency) <= MAX_CONCURRENCY:
         problems.append(f"max_concurrency: use a number from 1 to {MAX_CONCURRENCY}")
-    if config.get("requests_per_minute") is not None and int(config["requests_per_minute"]) < 0:
-        problems.append("requests_per_minute: use 0 (no limit) or a positive number")
-    if config.get("timeout") is not None and float(config["timeout"]) <= 0:
-        problems.append("timeout: use a positive number of seconds")
     return problems

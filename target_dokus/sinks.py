@@ -1,16 +1,21 @@
 """Sinks: one for streams mapped to a Dokus resource, one that skips unmapped streams.
 
-DokusSink hands each record to a worker lane and counts it as pending. The target's state gate
+DokusSink hands each record to a worker lane and counts it as pending. The run's state gate
 numbers each record and lets a STATE out once every record before it is written or
 dead-lettered; `process_batch` (singer-sdk's drain) waits for every pending record. So state
-moves as data lands, and never past a record still in flight or failed.
+moves as data lands, and never past a record still in flight or failed. A sink gets all it
+uses (lanes, upserter, dead letters, state gate) from the run's DokusWriter, given at
+construction; it never reaches back into the target.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from concurrent.futures import Future
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from singer_sdk import Target
+from singer_sdk.helpers.conform import DatetimeErrorTreatmentEnum
 from singer_sdk.sinks import Sink
 
 from target_dokus.errors import DokusRecordError, DokusRunError
@@ -18,32 +23,32 @@ from target_dokus.invoice_lines import typed_schema
 from target_dokus.record_checks import RecordChecker, SchemaViolation
 from target_dokus.relations import ReferenceQueue
 from target_dokus.resources import DELETED_AT, RESOURCES
-
-if TYPE_CHECKING:
-    from collections.abc import Sequence
-
-    from target_dokus.target import TargetDokus
+from target_dokus.writer import DokusWriter
 
 
 class DokusSink(Sink):
-    """Writes a stream's records to one Dokus resource (upsert, or delete)."""
+    """Writes a stream's records to one Dokus resource (upsert, or delete).
+
+    `writer` is the run's DokusWriter (client, lanes, indexes, dead letters, state gate) and
+    `resource_name` the resource the target routed the stream to (routing.py).
+    """
 
     def __init__(
         self,
-        target: TargetDokus,
+        target: Target,
         stream_name: str,
-        schema: dict,
+        schema: dict[str, Any],
         key_properties: Sequence[str] | None,
+        *,
+        writer: DokusWriter,
+        resource_name: str,
     ) -> None:
-        self.run = target.run
-        self.state_gate = target.state_gate
-        self.input_line = target.input_line
+        self.writer = writer
+        self.resource_name = resource_name
         self._checker: RecordChecker | None = None
-        self.resource_name = target.resource_for(stream_name) or ""
         self._pending: list[Future[Any]] = []
         self.references: ReferenceQueue | None = None
-        if self.resource_name:
-            schema = typed_schema(RESOURCES[self.resource_name], schema)
+        schema = typed_schema(RESOURCES[resource_name], schema)
         super().__init__(target, stream_name, schema, key_properties)
 
     @property
@@ -57,15 +62,15 @@ class DokusSink(Sink):
     def setup(self) -> None:
         # Reading the index here, on the reader's thread, makes a wrong password stop the run
         # at the first request, before any record is queued.
-        self.upserter = self.run.upserter(self.resource_name)
-        resolver = self.run.resolver(self.resource_name)
+        self.upserter = self.writer.upserter(self.resource_name)
+        resolver = self.writer.resolver(self.resource_name)
         if resolver is not None:  # references by natural key wait for their record
             self.references = ReferenceQueue(
                 resolver,
                 self._submit,
                 self._lane_of,
-                self.run.settle,
-                dry_run=bool(self.run.config.get("dry_run")),
+                self.writer.settle,
+                dry_run=self.writer.dry_run,
             )
 
     def get_validator(self) -> RecordChecker | None:
@@ -73,7 +78,9 @@ class DokusSink(Sink):
         self._checker = RecordChecker(self.schema) if self.validate_schema else None
         return self._checker
 
-    def _parse_timestamps_in_record(self, record: dict, schema: dict, treatment: Any) -> None:
+    def _parse_timestamps_in_record(
+        self, record: dict[str, Any], schema: dict[str, Any], treatment: DatetimeErrorTreatmentEnum
+    ) -> None:
         """singer-sdk's date-time parsing, but an unparsable value is a violation, not a crash."""
         if self._checker is None:
             super()._parse_timestamps_in_record(record, schema, treatment)
@@ -87,14 +94,14 @@ class DokusSink(Sink):
             field = str(exc).split("field '", 1)[-1].split("'", 1)[0]
             self._checker.flag_unparsable(field, "is not a valid date-time", original)
 
-    def process_record(self, record: dict, context: dict) -> None:
-        self.run.raise_if_failed()
+    def process_record(self, record: dict[str, Any], context: dict[str, Any]) -> None:
+        self.writer.raise_if_failed()
         if self._checker is not None and self._checker.violation is not None:
             self._refuse_violation(self._checker.violation)
             return
         deleted_at = record.get(DELETED_AT)
         clean = {k: v for k, v in record.items() if not k.startswith("_sdc_")}
-        number = self.state_gate.record_read()
+        number = self.writer.state_gate.record_read()
         if self.references is not None:
             self.references.add(clean, deleted_at, number)
         else:
@@ -114,17 +121,17 @@ class DokusSink(Sink):
             outcome = self._write(clean, payload, key, deleted_at, refusal)
             # Written or dead-lettered: state may pass it (before the future completes, so a
             # drain that waits for the future also waits for the state it lets out).
-            self.state_gate.record_done(number)
+            self.writer.state_gate.record_done(number)
             return outcome
 
-        future = self.run.lanes.submit(lane, job)
+        future = self.writer.lanes.submit(lane, job)
         self._pending.append(future)
-        self.run.track(self.resource_name, future)
+        self.writer.track(self.resource_name, future)
 
     def _refuse_violation(self, violation: SchemaViolation) -> None:
         """Dead-letter a record that violates its schema (on the reader: in input order)."""
-        message = violation.describe(self.stream_name, self.input_line())
-        if self.run.on_error == "fail":
+        message = violation.describe(self.stream_name, self.writer.input_line())
+        if self.writer.on_error == "fail":
             # Let the records before it land first, so the last state covers them.
             for future in self._pending:
                 future.exception()
@@ -132,7 +139,7 @@ class DokusSink(Sink):
                 f"{message} (on_error is fail; fix the tap's output or reshape it with "
                 "stream_maps; nothing after it was written)"
             )
-            self.run.fail(failure)
+            self.writer.fail(failure)
             raise failure
         record = {
             k: v
@@ -141,14 +148,14 @@ class DokusSink(Sink):
         }
         if record.get(DELETED_AT) is None:
             record.pop(DELETED_AT, None)
-        self.run.dead_letters.append(
+        self.writer.dead_letters.append(
             record=record,
             stream=self.stream_name,
             resource=self.resource_name,
             status=None,
             message=message,
         )
-        self.run.note_schema_refusal(self.resource_name)
+        self.writer.tally.note_schema_refusal(self.resource_name)
         self.logger.warning("%s: dead-lettered", message)
 
     def _write(
@@ -160,24 +167,24 @@ class DokusSink(Sink):
         refusal: str | None = None,
     ) -> str:
         """Runs on a lane: write one record; a refusal is dead-lettered or stops the run."""
-        run = self.run
+        writer = self.writer
         deleted = deleted_at is not None
         try:
             if refusal is not None:
                 raise DokusRecordError(None, refusal)
             outcome = self.upserter.write(record, payload, key, deleted=deleted)
         except DokusRecordError as exc:
-            if run.on_error == "fail":
+            if writer.on_error == "fail":
                 failure = DokusRunError(
                     f"Dokus refused a record of stream {self.stream_name!r} "
                     f"({self.resource_name}, HTTP {exc.status or '-'}): {exc.message} "
                     "(on_error is fail; nothing after it was confirmed)"
                 )
-                run.fail(failure)
+                writer.fail(failure)
                 raise failure from None
             if deleted:
                 record = {**record, DELETED_AT: deleted_at}
-            run.dead_letters.append(
+            writer.dead_letters.append(
                 record=record,
                 stream=self.stream_name,
                 resource=self.resource_name,
@@ -186,51 +193,36 @@ class DokusSink(Sink):
             )
             outcome = "dead_lettered"
         except Exception as exc:  # auth failure, or a bug: stop every lane, no state past it
-            run.fail(exc)
+            writer.fail(exc)
             raise
-        run.tally(self.resource_name, outcome)
+        writer.tally.tally(self.resource_name, outcome)
         return outcome
 
-    def process_batch(self, context: dict) -> None:
+    def process_batch(self, context: dict[str, Any]) -> None:
         """Wait until every record handed to the lanes is written or dead-lettered.
 
         Records waiting for a reference go first if they resolve now; once the input has
         ended, those that still do not are refused (relations.py).
         """
         if self.references is not None:
-            self.references.retry(final=self.run.input_ended)
+            self.references.retry(final=self.writer.input_ended)
         pending, self._pending = self._pending, []
         for future in pending:
             try:
                 future.result()
             except BaseException as exc:
-                self.run.fail(exc)
-        self.run.raise_if_failed()
+                self.writer.fail(exc)
+        self.writer.raise_if_failed()
 
 
 class IgnoredStreamSink(Sink):
-    """A stream that maps to no Dokus resource (e.g. meltano_test_stream): never written."""
-
-    def __init__(
-        self,
-        target: TargetDokus,
-        stream_name: str,
-        schema: dict,
-        key_properties: Sequence[str] | None,
-    ) -> None:
-        super().__init__(target, stream_name, schema, key_properties)
-        if target.note_skipped_stream(stream_name):
-            self.logger.info(
-                "Stream %r maps to no Dokus resource (see stream_resources); its records "
-                "are skipped",
-                stream_name,
-            )
+    """A stream routed to no Dokus resource (e.g. meltano_test_stream): never written."""
 
     def get_validator(self) -> None:
         return None  # nothing is written, so nothing to validate
 
-    def process_record(self, record: dict, context: dict) -> None:
+    def process_record(self, record: dict[str, Any], context: dict[str, Any]) -> None:
         """Skip the record."""
 
-    def process_batch(self, context: dict) -> None:
+    def process_batch(self, context: dict[str, Any]) -> None:
         """Nothing was kept."""

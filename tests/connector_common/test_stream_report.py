@@ -12,14 +12,14 @@ from collections.abc import Callable
 
 import pytest
 
-from connector_common import stream_report
+from connector_common import http, stream_report
 from sandbox.common import Emulator, Fault, SandboxServer
 from sandbox.directo import DirectoEmulator
 from sandbox.directus import DirectusEmulator
 from tests.tap_directo.harness import config_for as directo_config
 from tests.tap_directo.harness import run_tap as run_directo
-from tests.tap_directus.directus_tap_run import config_for as directus_config
-from tests.tap_directus.directus_tap_run import run_tap as run_directus
+from tests.tap_directus.harness import config_for as directus_config
+from tests.tap_directus.harness import run_tap as run_directus
 
 Serve = Callable[[Emulator], SandboxServer]
 SUMMARY = re.compile(
@@ -33,6 +33,7 @@ def slept(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Retry waits recorded, not slept (Retry-After would otherwise wait real seconds)."""
     waits: list[float] = []
     monkeypatch.setattr("time.sleep", waits.append)
+    monkeypatch.setattr(http, "POLICY", http.RetryPolicy(sleep=waits.append))
     return waits
 
 

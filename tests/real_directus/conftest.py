@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-import tap_directus.client
+from connector_common import http
 from tests.real_directus.server import RealDirectus, ServerError, in_ci, server_dir
 
 ZONES = ["America/New_York", "UTC"]
@@ -52,4 +52,4 @@ def admin_tz(real_directus: RealDirectus, zone: str) -> Iterator[str]:
 
 @pytest.fixture(autouse=True)
 def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(tap_directus.client, "RETRY_BASE_SECONDS", 0.01)
+    monkeypatch.setattr(http, "POLICY", http.RetryPolicy(base_seconds=0.01))

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from typing import Any
 from unittest import mock
 
-import tap_directus.client
+from connector_common.http import HttpClient
 from tap_directus.tap import TapDirectus
 from tests.real_directus.server import RealDirectus
 from tests.singer_output import SyncOutput, sync_tap
@@ -61,13 +61,13 @@ def modified_utc(server: RealDirectus, table: str) -> dict[int, str]:
 def counted_requests() -> Iterator[list[str]]:
     """The URLs of every request the tap sends (retries included) while the block runs."""
     sent: list[str] = []
-    original = tap_directus.client.RateLimitedAdapter.send
+    original = HttpClient._send
 
-    def send(self: Any, request: Any, **kwargs: Any) -> Any:
+    def send(self: Any, request: Any, body_streamed: bool) -> Any:
         sent.append(str(request.url))
-        return original(self, request, **kwargs)
+        return original(self, request, body_streamed)
 
-    with mock.patch.object(tap_directus.client.RateLimitedAdapter, "send", send):
+    with mock.patch.object(HttpClient, "_send", send):
         yield sent
 
 

@@ -7,13 +7,13 @@ import logging
 from collections.abc import Callable
 
 import pytest
-from directus_tap_run import config_for, run_tap
 from singer_sdk.exceptions import FatalAPIError
 
 from connector_common.rate_limit import RateLimiter
 from sandbox.common import Emulator, Fault, SandboxServer
 from sandbox.directus import DirectusEmulator
 from tap_directus.tap import TapDirectus
+from tests.tap_directus.harness import config_for, run_tap
 
 Serve = Callable[[Emulator], SandboxServer]
 
@@ -111,10 +111,10 @@ def test_one_rate_limiter_is_shared_by_every_request(
     serve: Serve, emulator: DirectusEmulator
 ) -> None:
     tap = TapDirectus(config=config_for(serve(emulator), requests_per_minute=1000))
-    sessions = [s.requests_session for s in tap.streams.values()] + [tap.client.session]
-    limiters = {id(s.get_adapter("http://x").limiter) for s in sessions}  # type: ignore[attr-defined]
-    assert limiters == {id(tap.limiter)}
-    assert tap.limiter.limit == 1000
+    clients = [s.api.http for s in tap.streams.values()] + [tap.api.http]
+    limiters = {id(c.limiter) for c in clients}
+    assert limiters == {id(tap.api.limiter)}
+    assert tap.api.limiter.limit == 1000
 
 
 def test_every_request_and_retry_takes_a_rate_limit_slot(

@@ -9,12 +9,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from directus_tap_run import config_for, ids, run_tap
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
 
 from sandbox.common import Emulator, Fault, SandboxServer
 from sandbox.directus import DirectusEmulator
 from tap_directus.tap import TapDirectus
+from tests.tap_directus.harness import config_for, ids, run_tap
 
 Serve = Callable[[Emulator], SandboxServer]
 ROWS = "/api/1.1/tables/projects/rows"

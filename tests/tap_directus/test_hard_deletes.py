@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from directus_tap_run import config_for, run_tap
 
 from sandbox.common import Emulator, SandboxServer
 from sandbox.directus import DirectusEmulator
 from tap_directus.key_scan import decode_keys, encode_keys, vanished
+from tests.tap_directus.harness import config_for, run_tap
 
 Serve = Callable[[Emulator], SandboxServer]
 

@@ -6,11 +6,11 @@ from collections import Counter
 from collections.abc import Callable
 
 import pytest
-from directus_tap_run import config_for, ids, run_tap
 
 from sandbox.common import Emulator, SandboxServer
 from sandbox.directus import DirectusEmulator
 from tap_directus.paging import KeysetCursor, PagingError
+from tests.tap_directus.harness import config_for, ids, run_tap
 
 Serve = Callable[[Emulator], SandboxServer]
 

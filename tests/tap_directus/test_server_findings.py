@@ -12,11 +12,11 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
-from directus_tap_run import config_for, ids, run_tap
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
 
 from sandbox.common import Emulator, Fault, SandboxServer
 from sandbox.directus import DirectusEmulator
+from tests.tap_directus.harness import config_for, ids, run_tap
 
 Serve = Callable[[Emulator], SandboxServer]
 ZONES = [None, "America/New_York", "Asia/Kolkata", "UTC"]

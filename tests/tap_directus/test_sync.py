@@ -7,11 +7,11 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
-from directus_tap_run import config_for, discover, ids, run_tap, select_only
 from singer_sdk.exceptions import ConfigValidationError
 
 from sandbox.common import Emulator, SandboxServer
 from sandbox.directus import DirectusEmulator
+from tests.tap_directus.harness import config_for, discover, ids, run_tap, select_only
 
 Serve = Callable[[Emulator], SandboxServer]
 
@@ -200,6 +200,19 @@ def test_soft_deletes_from_a_catalog(server: SandboxServer) -> None:
     deleted = [r for r in out.records["clients"] if r["active"] == 0]
     assert deleted
     assert all(r["_sdc_deleted_at"] == r["updated_on"] for r in deleted)
+
+
+def test_soft_deletes_from_a_catalog_without_the_status_note(server: SandboxServer) -> None:
+    """The status column comes from the table object, not from the schema's description."""
+    config = config_for(server, emit_soft_deletes=True)
+    catalog = select_only(discover(config), {"clients"})
+    entry = next(e for e in catalog["streams"] if e["tap_stream_id"] == "clients")
+    del entry["schema"]["properties"]["_sdc_deleted_at"]["description"]
+    out = run_tap(config, catalog=catalog)
+    deleted = [r for r in out.records["clients"] if r["active"] == 0]
+    assert deleted
+    assert all(r["_sdc_deleted_at"] == r["updated_on"] for r in deleted)
+    assert all(r["_sdc_deleted_at"] is None for r in out.records["clients"] if r["active"] != 0)
 
 
 def test_system_table_named_in_tables(server: SandboxServer) -> None:

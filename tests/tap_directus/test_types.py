@@ -7,13 +7,13 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
-from directus_tap_run import config_for, discover, run_tap
 from singer_sdk.exceptions import FatalAPIError
 
 from sandbox.common import Emulator, Fault, SandboxServer
 from sandbox.directus import DirectusEmulator
+from tap_directus.coercion import coerce, json_schema_for
 from tap_directus.discovery import ColumnInfo, TableInfo
-from tap_directus.types import coerce, json_schema_for
+from tests.tap_directus.harness import config_for, discover, run_tap
 
 Serve = Callable[[Emulator], SandboxServer]
 INTEGER = {"type": ["integer", "null"]}

@@ -7,7 +7,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from dokus_target_harness import (
+
+from sandbox.common import Emulator, Fault, SandboxServer
+from sandbox.dokus import DEFAULT_PASSWORD, DokusEmulator
+from target_dokus.errors import DokusAuthError, DokusRunError
+from tests.target_dokus.harness import (
     PRODUCT_PROPERTIES,
     by_number,
     config_for,
@@ -20,10 +24,6 @@ from dokus_target_harness import (
     state,
     writes,
 )
-
-from sandbox.common import Emulator, Fault, SandboxServer
-from sandbox.dokus import DEFAULT_PASSWORD, DokusEmulator
-from target_dokus.errors import DokusAuthError, DokusRunError
 
 Serve = Callable[[Emulator], SandboxServer]
 GOOD = {"product_number": "G-1", "name": "Brunost", "price": "10"}

@@ -1,12 +1,14 @@
 """Drive target-dokus in-process against the Dokus sandbox and read back what it did.
 
-Plain helpers, not fixtures: test modules import them (this folder is on sys.path under
-pytest's default import mode). Retry waits are recorded instead of slept, so tests stay fast.
+Plain helpers, not fixtures: test modules import them (`from tests.target_dokus.harness import
+...`). Retry waits are recorded instead of slept (connector_common.http.POLICY), so tests stay
+fast.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import json
 import subprocess
@@ -16,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import target_dokus.client as dokus_client
+from connector_common import http
 from sandbox.common import LoggedRequest, SandboxServer
 from sandbox.dokus import DEFAULT_EMAIL, DEFAULT_PASSWORD, DokusEmulator
 from target_dokus.target import TargetDokus
@@ -100,8 +102,8 @@ def run_target(
     """Run TargetDokus on Singer messages; state lines parsed, the exception (if any) kept."""
     text = messages if isinstance(messages, str) else singer_text(messages)
     waits: list[float] = []
-    saved_sleep = dokus_client._sleep
-    dokus_client._sleep = waits.append
+    saved_policy = http.POLICY
+    http.POLICY = dataclasses.replace(saved_policy, sleep=waits.append)
     out = _WatchedStdout(on_state)
     error: BaseException | None = None
     try:
@@ -111,7 +113,7 @@ def run_target(
             except Exception as exc:
                 error = exc
     finally:
-        dokus_client._sleep = saved_sleep
+        http.POLICY = saved_policy
     states = [json.loads(line) for line in out.getvalue().splitlines() if line.strip()]
     return TargetRun(states=states, error=error, waits=waits)
 
@@ -136,11 +138,11 @@ def by_number(emulator: DokusEmulator) -> dict[str, dict[str, Any]]:
 def run_cli(
     config: dict[str, Any], tmp_path: Path, messages: Iterable[dict[str, Any]] | str
 ) -> subprocess.CompletedProcess[str]:
-    """Run the real CLI (`python -m target_dokus.target`) as meltano would, stdin from text."""
+    """Run the real CLI (`python -m target_dokus`) as meltano would, stdin from text."""
     config_path = tmp_path / "config.json"
     config_path.write_text(json.dumps(config))
     return subprocess.run(
-        [sys.executable, "-m", "target_dokus.target", "--config", str(config_path)],
+        [sys.executable, "-m", "target_dokus", "--config", str(config_path)],
         input=messages if isinstance(messages, str) else singer_text(messages),
         capture_output=True,
         text=True,

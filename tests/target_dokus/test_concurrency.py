@@ -10,7 +10,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from dokus_target_harness import (
+
+from sandbox.common import Emulator, Request, Response, SandboxServer
+from sandbox.dokus import DokusEmulator
+from tests.target_dokus.harness import (
     by_number,
     config_for,
     products,
@@ -20,9 +23,6 @@ from dokus_target_harness import (
     state,
     writes,
 )
-
-from sandbox.common import Emulator, Request, Response, SandboxServer
-from sandbox.dokus import DokusEmulator
 
 Serve = Callable[[Emulator], SandboxServer]
 

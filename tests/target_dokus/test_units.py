@@ -144,7 +144,7 @@ def test_every_request_takes_a_slot_from_the_shared_rate_limiter(
         DEFAULT_EMAIL,
         DEFAULT_PASSWORD,
         account_label="sandbox",
-        rate_limiter=limiter,
+        limiter=limiter,
     )
     for _ in range(3):
         assert client.request("GET", "/customers/groups/").status == 200

@@ -1,15 +1,16 @@
-"""Everything one run of the target shares across streams: client, lanes, indexes, tallies.
+"""The writing side of one run, shared by every sink: client, lanes, indexes, dead letters.
 
 There is one Dokus account per run, so one session, one rate limiter, one worker pool (the
-`max_concurrency` bound holds for the whole run) and one index per resource.
+`max_concurrency` bound holds for the whole run) and one index per resource. The target builds
+one `DokusWriter` when the first stream mapped to Dokus arrives and hands it to each sink; the
+first fatal failure on any lane stops every lane, and no state passes it (state_gate.py).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, wait
 from typing import Any
 
@@ -22,32 +23,30 @@ from target_dokus.relations import ReferenceResolver, references_for
 from target_dokus.resource_index import DokusResourceIndex
 from target_dokus.resources import RESOURCES
 from target_dokus.settings import DEFAULT_DEAD_LETTER_PATH, account_label, api_root, key_fields
+from target_dokus.state_gate import StateGate
+from target_dokus.tally import OutcomeTally
 from target_dokus.upsert import DokusUpserter
 
-OUTCOME_ORDER = (
-    "created",
-    "created_and_sent",
-    "updated",
-    "replaced",
-    "unchanged",
-    "deleted",
-    "already_gone",
-    "delete_skipped",
-    "dead_lettered",
-    "would_create",
-    "would_update",
-    "would_delete",
-)
 
+class DokusWriter:
+    """What the sinks of one run share; `input_line` says which Singer line is being read."""
 
-class DokusRun:
-    """Per-run state; the first fatal failure stops every lane."""
-
-    def __init__(self, config: Mapping[str, Any], logger: logging.Logger, secrets: list[str]):
+    def __init__(
+        self,
+        config: Mapping[str, Any],
+        logger: logging.Logger,
+        secrets: list[str],
+        *,
+        state_gate: StateGate,
+        input_line: Callable[[], int],
+    ) -> None:
         self.config = config
         self.logger = logger
+        self.state_gate = state_gate
+        self.input_line = input_line
         # singer-sdk fills the schema defaults; `or` covers settings given as an explicit null
         concurrency = int(config.get("max_concurrency") or 1)
+        self.limiter = RateLimiter(config.get("requests_per_minute"))
         self.client = DokusClient(
             api_root(config),
             config["email"],
@@ -56,7 +55,7 @@ class DokusRun:
             timeout=float(config.get("timeout") or 60),
             # One connection per lane, plus one for the reader thread's index reads.
             pool_size=concurrency + 1,
-            rate_limiter=RateLimiter(config.get("requests_per_minute")),
+            limiter=self.limiter,
             secrets=secrets,
             logger=logger,
         )
@@ -65,9 +64,9 @@ class DokusRun:
             config.get("dead_letter_path") or DEFAULT_DEAD_LETTER_PATH, secrets
         )
         self.on_error = config.get("on_error") or "dead_letter"
-        self.counts: dict[str, Counter[str]] = {}
+        self.dry_run = bool(config.get("dry_run"))
+        self.tally = OutcomeTally()
         self.failure: BaseException | None = None
-        self.schema_refused = 0
         self._upserters: dict[str, DokusUpserter] = {}
         self._in_flight: dict[str, list[Future[Any]]] = {}
         self.input_ended = False  # set at end of input: waiting references are refused then
@@ -92,19 +91,28 @@ class DokusRun:
         return upserter
 
     def _new_upserter(self, resource_name: str, index: DokusResourceIndex) -> DokusUpserter:
-        options = {
-            "hard_delete": bool(self.config.get("hard_delete")),
-            "dry_run": bool(self.config.get("dry_run")),
-            "logger": self.logger,
-        }
+        hard_delete = bool(self.config.get("hard_delete"))
         if resource_name != "invoices":
-            return DokusUpserter(self.client, index, **options)
+            return DokusUpserter(
+                self.client,
+                index,
+                hard_delete=hard_delete,
+                dry_run=self.dry_run,
+                logger=self.logger,
+            )
         # sent invoices by the same key, so a sent sender_ref never becomes a new draft
         sent = DokusResourceIndex(
             self.client, RESOURCES["sent_invoices"], index.key_fields, self.logger
         )
-        send = bool(self.config.get("send_invoices"))
-        return InvoiceUpserter(self.client, index, sent, send=send, **options)
+        return InvoiceUpserter(
+            self.client,
+            index,
+            sent,
+            hard_delete=hard_delete,
+            dry_run=self.dry_run,
+            send=bool(self.config.get("send_invoices")),
+            logger=self.logger,
+        )
 
     def resolver(self, resource_name: str) -> ReferenceResolver | None:
         """References by natural key of the resource (relations.py), None when it has none."""
@@ -138,38 +146,9 @@ class DokusRun:
         if self.failure is not None:
             raise self.failure
 
-    def note_schema_refusal(self, resource: str) -> None:
-        """A record dead-lettered because it violates its stream's schema."""
-        with self._lock:
-            self.schema_refused += 1
-        self.tally(resource, "dead_lettered")
-
     def refusal_summary(self) -> str | None:
         """The run's last line when records were dead-lettered, else None."""
-        total = self.dead_letters.count
-        if not total:
-            return None
-        parts = []
-        if total > self.schema_refused:
-            parts.append(f"{total - self.schema_refused} record(s) refused by Dokus")
-        if self.schema_refused:
-            parts.append(f"{self.schema_refused} record(s) that violate their stream's schema")
-        return (
-            f"{' and '.join(parts)} were written to {self.dead_letters.path}; fix them and "
-            "re-run (python -m target_dokus.replay)"
-        )
-
-    def tally(self, resource: str, outcome: str) -> None:
-        with self._lock:
-            self.counts.setdefault(resource, Counter())[outcome] += 1
-
-    def log_summary(self) -> None:
-        for resource, counts in sorted(self.counts.items()):
-            parts = [f"{counts[o]} {o.replace('_', ' ')}" for o in OUTCOME_ORDER if counts[o]]
-            self.logger.info("Dokus %s: %s", resource, ", ".join(parts))
-        skipped = sum(c["delete_skipped"] for c in self.counts.values())
-        if skipped:
-            self.logger.warning("%d deletion(s) skipped because hard_delete is off", skipped)
+        return self.tally.refusal_summary(self.dead_letters.count, self.dead_letters.path)
 
     def close(self) -> None:
         self.lanes.close()

@@ -11,7 +11,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from dokus_target_harness import (
+
+from sandbox.common import Emulator, SandboxServer
+from sandbox.dokus import DokusEmulator
+from target_dokus.errors import DokusRunError
+from tests.target_dokus.harness import (
     PRODUCT_PROPERTIES,
     by_number,
     config_for,
@@ -22,10 +26,6 @@ from dokus_target_harness import (
     schema,
     state,
 )
-
-from sandbox.common import Emulator, SandboxServer
-from sandbox.dokus import DokusEmulator
-from target_dokus.errors import DokusRunError
 
 Serve = Callable[[Emulator], SandboxServer]
 STRICT = {**PRODUCT_PROPERTIES, "price": {"type": "number"}}

@@ -13,7 +13,10 @@ from typing import Any
 
 import pytest
 import requests
-from dokus_target_harness import (
+
+from sandbox.common import SandboxServer
+from sandbox.dokus import DEFAULT_EMAIL, DEFAULT_PASSWORD, DokusEmulator
+from tests.target_dokus.harness import (
     config_for,
     dead_letters,
     record,
@@ -22,9 +25,6 @@ from dokus_target_harness import (
     schema,
     writes,
 )
-
-from sandbox.common import SandboxServer
-from sandbox.dokus import DEFAULT_EMAIL, DEFAULT_PASSWORD, DokusEmulator
 
 Serve = Callable[..., SandboxServer]
 

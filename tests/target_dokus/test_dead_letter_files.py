@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from dokus_target_harness import products, singer_text
 
 from sandbox.common import Emulator, SandboxServer
 from sandbox.dokus import DEFAULT_EMAIL, DEFAULT_PASSWORD, DokusEmulator
 from target_dokus.dead_letter import DeadLetterFile
+from tests.target_dokus.harness import products, singer_text
 
 ROOT = Path(__file__).resolve().parents[2]
 Serve = Callable[[Emulator], SandboxServer]
@@ -33,7 +33,7 @@ def test_without_dead_letter_path_refused_records_go_under_output(
     config = {"base_url": server.url, "email": DEFAULT_EMAIL, "password": DEFAULT_PASSWORD}
     (tmp_path / "config.json").write_text(json.dumps(config))
     result = subprocess.run(
-        [sys.executable, "-m", "target_dokus.target", "--config", "config.json"],
+        [sys.executable, "-m", "target_dokus", "--config", "config.json"],
         input=singer_text(products(BAD)),
         capture_output=True,
         text=True,
@@ -114,7 +114,7 @@ def test_replayed_records_refused_again_are_appended_to_the_given_file(
         check=True,
     )
     result = subprocess.run(
-        [sys.executable, "-m", "target_dokus.target", "--config", "config.json"],
+        [sys.executable, "-m", "target_dokus", "--config", "config.json"],
         input=replay.stdout,
         capture_output=True,
         text=True,

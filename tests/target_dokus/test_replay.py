@@ -7,7 +7,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from dokus_target_harness import (
+
+from sandbox.common import Emulator, Fault, SandboxServer
+from sandbox.dokus import DokusEmulator
+from target_dokus.replay import read_dead_letters, write_replay
+from tests.target_dokus.harness import (
     by_number,
     config_for,
     dead_letters,
@@ -15,10 +19,6 @@ from dokus_target_harness import (
     run_target,
     state,
 )
-
-from sandbox.common import Emulator, Fault, SandboxServer
-from sandbox.dokus import DokusEmulator
-from target_dokus.replay import read_dead_letters, write_replay
 
 Serve = Callable[[Emulator], SandboxServer]
 

@@ -7,7 +7,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from dokus_target_harness import (
+
+from sandbox.common import Emulator, SandboxServer
+from sandbox.dokus import DokusEmulator
+from tests.target_dokus.harness import (
     by_number,
     config_for,
     dead_letters,
@@ -18,9 +21,6 @@ from dokus_target_harness import (
     state,
     writes,
 )
-
-from sandbox.common import Emulator, SandboxServer
-from sandbox.dokus import DokusEmulator
 
 Serve = Callable[[Emulator], SandboxServer]
 

@@ -11,10 +11,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from dokus_target_harness import config_for, dead_letters, run_cli, run_target, writes
 
 from sandbox.common import Emulator, Fault, SandboxServer
 from sandbox.dokus import DokusEmulator
+from tests.target_dokus.harness import config_for, dead_letters, run_cli, run_target, writes
 
 Serve = Callable[[Emulator], SandboxServer]
 TAP_OUTPUT = Path(__file__).parent / "data" / "products_with_deletes.singer"

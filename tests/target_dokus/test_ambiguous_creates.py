@@ -11,7 +11,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from dokus_target_harness import (
+
+from sandbox.common import Emulator, Fault, Request, Response, SandboxServer
+from sandbox.dokus import WRITE_ANSWERS, DokusEmulator
+from target_dokus.errors import DokusRunError
+from tests.target_dokus.harness import (
     config_for,
     dead_letters,
     products,
@@ -19,10 +23,6 @@ from dokus_target_harness import (
     state,
     writes,
 )
-
-from sandbox.common import Emulator, Fault, Request, Response, SandboxServer
-from sandbox.dokus import WRITE_ANSWERS, DokusEmulator
-from target_dokus.errors import DokusRunError
 
 Serve = Callable[[Emulator], SandboxServer]
 K1 = {"product_number": "K1", "name": "Kaffe", "price": "20.00"}

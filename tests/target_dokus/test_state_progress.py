@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dokus_target_harness import config_for, products, run_target, singer_text, state
 
 from sandbox.common import Emulator, Request, Response, SandboxServer
 from sandbox.dokus import DokusEmulator
+from tests.target_dokus.harness import config_for, products, run_target, singer_text, state
 
 Serve = Callable[[Emulator], SandboxServer]
 M = 12
@@ -73,7 +73,7 @@ def test_a_killed_run_has_emitted_the_state_of_every_record_it_wrote(
     config_path = tmp_path / "config.json"
     config_path.write_text(json.dumps(config))
     target = subprocess.Popen(
-        [sys.executable, "-m", "target_dokus.target", "--config", str(config_path)],
+        [sys.executable, "-m", "target_dokus", "--config", str(config_path)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,

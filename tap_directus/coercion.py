@@ -40,7 +40,7 @@ def normalise_type(directus_type: str | None) -> str:
     return _SIZE.sub("", str(directus_type or "")).strip().upper()
 
 
-def json_schema_for(directus_type: str | None, nullable: bool, where: str = "") -> dict:
+def json_schema_for(directus_type: str | None, nullable: bool, where: str = "") -> dict[str, Any]:
     """The JSON Schema of one column; unknown types become strings, with a warning."""
     kind = normalise_type(directus_type)
     schema: dict[str, Any]
@@ -69,7 +69,7 @@ def json_schema_for(directus_type: str | None, nullable: bool, where: str = "") 
     return schema
 
 
-def coerce(value: Any, schema: dict) -> Any:
+def coerce(value: Any, schema: dict[str, Any]) -> Any:
     """Turn one API value into the type `schema` declares (strings -> numbers, dates -> ISO)."""
     if value is None:
         return None
