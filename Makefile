@@ -15,6 +15,7 @@ venv: $(BIN)/python
 test: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 lint: venv

@@ -138,7 +138,7 @@ class HttpClient:
 
         With `repeat_lost=False` (a create), a request that got no answer raises AnswerLost
         instead of being sent again: it may have reached the server. `what` (e.g. a resource
-        name) words the retry log line as "Retrying <what> in 1.02 s (try 2 of 5): <problem>".
+        name, default the method and path) names the call in the retry log line.
         """
         prepared = self.prepare(request)
         policy = POLICY
@@ -203,20 +203,15 @@ class HttpClient:
         next_try_of: tuple[int, int],
         wait: float,
     ) -> None:
+        """One wording for every plugin; `what` defaults to the method and path (no query)."""
         next_try, tries = next_try_of
-        if what is not None:
-            self.logger.warning(
-                "Retrying %s in %.2f s (try %d of %d): %s", what, wait, next_try, tries, problem
-            )
-            return
         self.logger.warning(
-            "%s %s: %s; try %d of %d in %.1f s",
-            prepared.method,
-            _path(prepared),
-            problem,
+            "Retrying %s in %.2f s (try %d of %d): %s",
+            what or f"{prepared.method} {_path(prepared)}",
+            wait,
             next_try,
             tries,
-            wait,
+            problem,
         )
 
     def _send(self, prepared: requests.PreparedRequest, body_streamed: bool) -> requests.Response:
