@@ -16,7 +16,7 @@ from typing import Any
 from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.singerlib import CatalogEntry
 
-from tap_directus.client import DirectusApi
+from tap_directus.api import DirectusApi
 from tap_directus.discovery import (
     LOGGER,
     SECRET_COLUMNS,

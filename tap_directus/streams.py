@@ -21,8 +21,9 @@ from singer_sdk.pagination import BaseAPIPaginator
 from singer_sdk.singerlib import Catalog
 
 from connector_common.stream_report import ReportedStreamMixin
+from tap_directus.api import DirectusApi
 from tap_directus.catalog import StreamDefinition
-from tap_directus.client import DirectusApi, DirectusAuth, parse_body
+from tap_directus.client import DirectusAuth, parse_body
 from tap_directus.coercion import coerce, to_directus_datetime, to_instant, to_iso_datetime
 from tap_directus.discovery import DELETED_STATUS, SECRET_COLUMNS, SOFT_DELETE_FIELD, secret_columns
 from tap_directus.key_scan import STATE_KEY as KEY_SCAN_STATE

@@ -18,8 +18,9 @@ from connector_common.log_redaction import RedactedLogsMixin
 from connector_common.rate_limit import RateLimiter
 from connector_common.redaction import basic_auth_value, secret_values
 from connector_common.unknown_settings import UnknownSettingsMixin
+from tap_directus.api import DirectusApi
 from tap_directus.catalog import StreamCatalog
-from tap_directus.client import AUTH_METHODS, DirectusApi, auth_style
+from tap_directus.client import AUTH_METHODS, auth_style
 from tap_directus.paging import PagingError
 from tap_directus.settings import config_problems
 from tap_directus.streams import DirectusTableStream
