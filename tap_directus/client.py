@@ -2,9 +2,10 @@
 
 Every request (discovery, the token exchange, the row pages singer-sdk asks for) goes through
 one connector_common.http.HttpClient (built per run in api.py) under these rules: one rate
-limiter per run, Retry-After honoured, 429/5xx/connection errors and non-JSON or unexpected bodies retried (a real Directus 6 can
-answer 200 with an empty HTML page), 401/403/404 fatal with a message that says what to do,
-redirects never followed (a redirect means a wrong base_url, site.py).
+limiter per run, Retry-After honoured, 429/5xx/connection errors and non-JSON or unexpected
+bodies retried (a real Directus 6 can answer 200 with an empty HTML page), 401/403/404 fatal
+with a message that says what to do, redirects never followed (a redirect means a wrong
+base_url, site.py).
 No message ever carries a URL query, a token or a password.
 """
 
