@@ -8,10 +8,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
+from typing import TYPE_CHECKING
 
 from singer_sdk.singerlib import Catalog
 
 from connector_common.input_files import BadInputFileError
+
+if TYPE_CHECKING:  # a mixin: the type checker sees the tap class it is mixed into
+    from singer_sdk import Tap as _Tap
+else:
+    _Tap = object
 
 
 def selected_streams(catalog: Catalog) -> list[str]:
@@ -54,3 +60,12 @@ def check_selection(
         names,
         existing,
     )
+
+
+class CheckedSelectionMixin(_Tap):
+    """Mix into a Tap (before it): the catalog's selection is checked before the first sync."""
+
+    # singer-sdk marks sync_all final and has no hook before the first stream syncs.
+    def sync_all(self) -> None:  # type: ignore[misc]
+        check_selection(self.input_catalog, self.streams, self.logger)
+        super().sync_all()

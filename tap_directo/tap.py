@@ -16,7 +16,7 @@ from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.streams import Stream
 
 from connector_common import DISTRIBUTION_NAME
-from connector_common.catalog_selection import check_selection
+from connector_common.catalog_selection import CheckedSelectionMixin
 from connector_common.config_errors import ValidatedConfigMixin
 from connector_common.fatal_errors import OneLineFatalErrorsMixin
 from connector_common.input_files import BadInputFileError, bookmark_problem
@@ -38,7 +38,12 @@ DEFAULT_BASE_URL = "https://login.directo.ee/apidirect"
 
 
 class TapDirecto(
-    OneLineFatalErrorsMixin, UnknownSettingsMixin, ValidatedConfigMixin, RedactedLogsMixin, Tap
+    CheckedSelectionMixin,
+    OneLineFatalErrorsMixin,
+    UnknownSettingsMixin,
+    ValidatedConfigMixin,
+    RedactedLogsMixin,
+    Tap,
 ):
     """Singer tap for the Directo ERP REST API."""
 
@@ -205,12 +210,6 @@ class TapDirecto(
         return found
 
     # -- streams ---------------------------------------------------------------------------
-    # singer-sdk marks sync_all final and has no hook before the first stream syncs.
-    def sync_all(self) -> None:  # type: ignore[misc]
-        """Refuse a catalog that selects only streams this tap does not have (before syncing)."""
-        check_selection(self.input_catalog, self.streams, self.logger)
-        super().sync_all()
-
     def discover_streams(self) -> list[Stream]:
         streams: list[Stream] = []
         as_object = bool(self.config.get("datafields_as_object"))

@@ -10,7 +10,7 @@ from singer_sdk import typing as th
 from singer_sdk.contrib.msgspec import MsgSpecWriter
 
 from connector_common import DISTRIBUTION_NAME, http
-from connector_common.catalog_selection import check_selection
+from connector_common.catalog_selection import CheckedSelectionMixin
 from connector_common.config_errors import ValidatedConfigMixin
 from connector_common.fatal_errors import OneLineFatalErrorsMixin, default_fatal_message
 from connector_common.input_files import BadInputFileError, bookmark_problem
@@ -27,7 +27,12 @@ from tap_directus.streams import DirectusTableStream
 
 
 class TapDirectus(
-    OneLineFatalErrorsMixin, UnknownSettingsMixin, ValidatedConfigMixin, RedactedLogsMixin, Tap
+    CheckedSelectionMixin,
+    OneLineFatalErrorsMixin,
+    UnknownSettingsMixin,
+    ValidatedConfigMixin,
+    RedactedLogsMixin,
+    Tap,
 ):
     """Discovers the tables of a Directus 1.1 API and syncs them, incrementally when possible."""
 
@@ -186,12 +191,6 @@ class TapDirectus(
         if isinstance(exc, PagingError):
             return str(exc)
         return default_fatal_message(exc, tries=http.POLICY.max_tries, service="Directus")
-
-    # singer-sdk marks sync_all final and has no hook before the first stream syncs.
-    def sync_all(self) -> None:  # type: ignore[misc]
-        """Refuse a catalog that selects only streams this tap does not have (before syncing)."""
-        check_selection(self.input_catalog, self.streams, self.logger)
-        super().sync_all()
 
     def discover_streams(self) -> list[DirectusTableStream]:
         given = None if self.input_catalog is None else list(self.input_catalog.values())
