@@ -90,7 +90,7 @@ class Shape:
         self._on_unknown = on_unknown
         self._extra_types = extra_types
         self._learned: Mapping[str, str] | None = None
-        self._plans: dict[tuple, Plan] = {}
+        self._plans: dict[tuple[tuple[str, ...], tuple[type, ...]], Plan] = {}
 
     def _order(self, keys: tuple[str, ...]) -> tuple[str, ...] | None:
         rank, last = self._rank, len(self._rank)
@@ -150,7 +150,7 @@ class Shape:
         return record
 
 
-def text_datafields(entries: list) -> None:
+def text_datafields(entries: list[Any]) -> None:
     """JSON datafields' `code` and `content` as text, as XML carries them."""
     for entry in entries:
         if entry.__class__ is dict and (

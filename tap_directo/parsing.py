@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any, BinaryIO
+from typing import Any, Protocol
 
 import ijson
 import requests
@@ -24,6 +24,12 @@ READ_SIZE = 64 * 1024
 Record = dict[str, Any]
 
 
+class Body(Protocol):
+    """What the parsers read from: a streamed response (urllib3's) or a file."""
+
+    def read(self, size: int, /) -> bytes: ...
+
+
 class ResponseBodyError(Exception):
     """The body was truncated or malformed: the request must be repeated."""
 
@@ -31,7 +37,7 @@ class ResponseBodyError(Exception):
 class _Prefixed:
     """A file whose first bytes were already read (to check the body is an array)."""
 
-    def __init__(self, head: bytes, raw: BinaryIO) -> None:
+    def __init__(self, head: bytes, raw: Body) -> None:
         self._head = head
         self._raw = raw
 
@@ -53,7 +59,7 @@ _BODY_ERRORS = (
 )
 
 
-def parse_json_records(raw: BinaryIO) -> Iterator[Record]:
+def parse_json_records(raw: Body) -> Iterator[Record]:
     """Records of a JSON array body (numbers: int, or Decimal to stay exact)."""
     try:
         head = raw.read(READ_SIZE)
@@ -191,7 +197,7 @@ class _RecordBuilder:
 
 
 def parse_xml_records(
-    raw: BinaryIO,
+    raw: Body,
     root: str,
     element: str,
     types: Mapping[str, str],
@@ -204,7 +210,10 @@ def parse_xml_records(
     own name for them wins (see _RecordBuilder).
     """
     builder = _RecordBuilder(root, _Typer(converters(types)), _Typer(converters(row_types)))
-    parser = etree.XMLParser(target=builder, huge_tree=True, resolve_entities="internal")
+    parser = etree.XMLParser(  # lxml's default resolve_entities="internal": none loaded
+        target=builder,  # type: ignore[arg-type]  # lxml-stubs want comment(), bytes tags
+        huge_tree=True,
+    )
     try:
         while chunk := raw.read(READ_SIZE):
             parser.feed(chunk)

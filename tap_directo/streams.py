@@ -33,6 +33,7 @@ from tap_directo.keys import (
     missing_key_message,
     primary_keys_for,
 )
+from tap_directo.record_messages import ExactRecordMessages
 from tap_directo.resources import RESOURCES_BY_NAME, Resource
 from tap_directo.schemas import line_properties
 
@@ -92,7 +93,7 @@ class UnknownFieldLog:
             )
 
 
-class ResourceStream(DirectoStream):
+class ResourceStream(ExactRecordMessages, DirectoStream):
     """One Directo resource, incremental on `ts`; subclasses set `resource` (see build)."""
 
     replication_key = "ts"
@@ -331,7 +332,7 @@ class ResourceStream(DirectoStream):
             self._sync_row_batch()
 
 
-class RowsStream(ReportedStreamMixin, Stream):
+class RowsStream(ExactRecordMessages, ReportedStreamMixin, Stream):
     """Lines of orders or invoices: the parent's key plus the line fields, keyed by row_no."""
 
     parent_resource: ClassVar[Resource]
