@@ -14,12 +14,12 @@ own functions run as before. Stream maps always run (they are the user's).
 from __future__ import annotations
 
 from collections.abc import Generator
+from datetime import datetime, timezone
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from singer_sdk.helpers._catalog import pop_deselected_record_properties
 from singer_sdk.helpers._typing import conform_record_data_types
-from singer_sdk.helpers._util import utc_now
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.singerlib import RecordMessage
 
@@ -62,12 +62,10 @@ class ExactRecordMessages:
                 level=self.TYPE_CONFORMANCE_LEVEL,
                 logger=self.logger,
             )
+        version = self._stream_version
         for stream_map in self.stream_maps:
             mapped_record = stream_map.transform(record)
-            if mapped_record is not None:
+            if mapped_record is not None:  # (the SDK's utc_now(), without its call)
                 yield RecordMessage(
-                    stream=stream_map.stream_alias,
-                    record=mapped_record,
-                    version=self._stream_version,
-                    time_extracted=utc_now(),
+                    stream_map.stream_alias, mapped_record, version, datetime.now(timezone.utc)
                 )
