@@ -149,23 +149,22 @@ class _RecordBuilder:
 
     def start(self, tag: str, attrib: dict[str, str]) -> None:
         depth = self._depth = self._depth + 1
-        if depth == 1:
+        if depth == 4:  # the most frequent first: a datafield, a line
+            if self._record is not None:  # (lxml passes a shared empty mapping for none)
+                self._children.append(attrib if attrib.__class__ is dict else {})
+        elif depth == 1:
             self.root = tag
             if tag != self._expected_root:
                 raise ResponseBodyError(f"expected XML root <{self._expected_root}>, got <{tag}>")
         elif depth == 2:
             if self._element is None:
                 self._element = tag
-            if tag == self._element:  # (lxml passes a shared empty mapping for no attributes)
+            if tag == self._element:
                 self._record = attrib if attrib.__class__ is dict else {}
-        elif self._record is None:
-            return
-        elif depth == 3:
+        elif depth == 3 and self._record is not None:
             self._field = attrib
             self._children = []
             self._text = []
-        elif depth == 4:
-            self._children.append(attrib if attrib.__class__ is dict else {})
 
     def data(self, text: str) -> None:
         if self._depth == 3 and self._record is not None:
@@ -174,6 +173,8 @@ class _RecordBuilder:
     def end(self, tag: str) -> None:
         depth = self._depth
         self._depth = depth - 1
+        if depth == 4:
+            return
         record = self._record
         if record is None:
             return
