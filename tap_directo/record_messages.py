@@ -5,8 +5,8 @@ singer-sdk 0.54 takes every record through three steps before it becomes a RECOR
 Our records leave `post_process` already in their schema's types and order (conform.py), and
 the streams declare `TYPE_CONFORMANCE_LEVEL = NONE`, so conformance returns the record as it
 is. Popping deselected properties copies every record and looks each field up in the selection
-mask: a fifth of the instructions per record (callgrind), for nothing when every property is selected
-(the usual catalog). `ExactRecordMessages` runs each step only when it can change the record,
+mask: a fifth of the instructions per record (callgrind), for nothing when every property
+is selected (the usual catalog). `ExactRecordMessages` runs each step only when it can change the record,
 decided once per stream; with a property deselected, or another conformance level, the SDK's
 own functions run as before. Stream maps always run (they are the user's).
 """
