@@ -40,6 +40,7 @@ from tap_directo.keys import (
 )
 from tap_directo.lines import LineHandoff
 from tap_directo.parsing import parse_json_records, parse_xml_records
+from tap_directo.record_messages import ExactRecordMessages
 from tap_directo.resources import RESOURCES_BY_NAME, ROW_FIELDS, Resource, field_types
 from tap_directo.schemas import line_properties, scalar_types
 
@@ -158,7 +159,7 @@ class DirectoStream(ReportedStreamMixin, Stream):
         return self.client.stream(request, read, report=self.report, what=resource.name)
 
 
-class ResourceStream(DirectoStream):
+class ResourceStream(ExactRecordMessages, DirectoStream):
     """One Directo resource, incremental on `ts`; subclasses set `resource` (see build)."""
 
     replication_key = "ts"
@@ -382,7 +383,7 @@ class ResourceStream(DirectoStream):
         return ()
 
 
-class RowsStream(ReportedStreamMixin, Stream):
+class RowsStream(ExactRecordMessages, ReportedStreamMixin, Stream):
     """Lines of orders or invoices: the parent's key plus the line fields, keyed by row_no."""
 
     parent_resource: ClassVar[Resource]

@@ -1,0 +1,59 @@
+"""RECORD lines wait in stdout's buffer; the next other message (STATE) flushes them, in order,
+as the same bytes singer-sdk's MsgSpecWriter writes (message_writer.py)."""
+
+from __future__ import annotations
+
+import io
+from contextlib import redirect_stdout
+from datetime import datetime, timezone
+from decimal import Decimal
+
+from singer_sdk.contrib.msgspec import MsgSpecWriter
+from singer_sdk.singerlib import RecordMessage, StateMessage
+
+from tap_directo.message_writer import BufferedRecordsWriter
+
+AT = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=timezone.utc)
+RECORDS = [
+    RecordMessage(stream="items", record={"code": str(n), "price": Decimal("12.50")}, version=7)
+    for n in range(3)
+] + [RecordMessage(stream="items", record={"code": "õ", "ts": None}, time_extracted=AT)]
+STATE = StateMessage(value={"bookmarks": {"items": {"replication_key_value": "x"}}})
+
+
+class Sink(io.RawIOBase):
+    """stdout's file: what reached it, one entry per system call."""
+
+    def __init__(self) -> None:
+        self.calls: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes | memoryview) -> int:  # type: ignore[override]
+        self.calls.append(bytes(data))
+        return len(data)
+
+
+def written(writer_class: type[MsgSpecWriter]) -> tuple[Sink, list[int]]:
+    """What reached the file, and how many calls had after each message."""
+    sink = Sink()
+    stdout = io.TextIOWrapper(io.BufferedWriter(sink), encoding="utf-8")
+    writer, seen = writer_class(), []
+    with redirect_stdout(stdout):
+        for message in [*RECORDS, STATE]:
+            writer.write_message(message)
+            seen.append(len(sink.calls))
+    return sink, seen
+
+
+def test_records_reach_stdout_at_the_next_state_as_the_same_bytes() -> None:
+    sdk, sdk_seen = written(MsgSpecWriter)
+    ours, our_seen = written(BufferedRecordsWriter)
+    assert sdk_seen == [1, 2, 3, 4, 5]  # the SDK: one system call per message
+    assert our_seen == [0, 0, 0, 0, 1]  # ours: the records go out with the STATE
+    assert b"".join(ours.calls) == b"".join(sdk.calls)
+    lines = b"".join(ours.calls).decode().splitlines()
+    assert [line.split('"type":')[1][:7] for line in lines] == ['"RECORD'] * 4 + ['"STATE"']
+    assert '"price":12.50' in lines[0]
+    assert '"time_extracted":"2026-01-02T03:04:05.678' in lines[3]
