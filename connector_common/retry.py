@@ -1,7 +1,8 @@
-"""Retry policy shared by the plugins: honour Retry-After, else back off 1, 2, 4, 8 s.
+"""How long connector_common.http waits between tries: Retry-After, else 1, 2, 4, 8 s.
 
-The wait generator follows the `backoff` library's protocol (it is sent the exception of each
-failed try), so it plugs into singer-sdk's `backoff_wait_generator` as well as our own loops.
+The wait generator is sent the exception of each failed try (the protocol of the `backoff`
+library, which singer-sdk's own loop uses; ours replaces that loop), and `RetryWaits` wraps it
+for one call with a little jitter.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def is_retryable_status(status: int) -> bool:
 
 
 class RetryWaits:
-    """The waits of one retried call, for hand-written retry loops (streamed bodies, POSTs).
+    """The waits of one retried call (connector_common.http's loop).
 
     `after(exc)` is how long to sleep before the next try: the server's Retry-After when the
     exception carries a response that has one, else base * 2**n, with small jitter.
