@@ -163,7 +163,9 @@ class HttpClient:
                 wait = waits.after(exc)
                 if report is not None:
                     report.retried(wait, failed.status_code if failed is not None else None)
-                self._log_retry(prepared, what, problem, (attempt + 1, policy.max_tries), wait)
+                self._log_retry(
+                    what or _call(prepared), problem, attempt + 1, policy.max_tries, wait
+                )
                 policy.sleep(wait)
             finally:
                 if response is not None:
@@ -195,19 +197,11 @@ class HttpClient:
         """The checked answer itself (body read), for callers that read it later (singer-sdk)."""
         return self.request(request, lambda response: response, report=report)
 
-    def _log_retry(
-        self,
-        prepared: requests.PreparedRequest,
-        what: str | None,
-        problem: str,
-        next_try_of: tuple[int, int],
-        wait: float,
-    ) -> None:
-        """One wording for every plugin; `what` defaults to the method and path (no query)."""
-        next_try, tries = next_try_of
+    def _log_retry(self, what: str, problem: str, next_try: int, tries: int, wait: float) -> None:
+        """One wording for every plugin."""
         self.logger.warning(
             "Retrying %s in %.2f s (try %d of %d): %s",
-            what or f"{prepared.method} {_path(prepared)}",
+            what,
             wait,
             next_try,
             tries,
@@ -227,6 +221,6 @@ class HttpClient:
         )
 
 
-def _path(prepared: requests.PreparedRequest) -> str:
-    """The request's path without its query (a query may hold a token)."""
-    return str(prepared.path_url or "").split("?", 1)[0]
+def _call(prepared: requests.PreparedRequest) -> str:
+    """The request's method and path, without its query (a query may hold a token)."""
+    return f"{prepared.method} {str(prepared.path_url or '').split('?', 1)[0]}"

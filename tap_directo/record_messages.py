@@ -5,10 +5,10 @@ singer-sdk 0.54 takes every record through three steps before it becomes a RECOR
 Our records leave `post_process` already in their schema's types and order (conform.py), and
 the streams declare `TYPE_CONFORMANCE_LEVEL = NONE`, so conformance returns the record as it
 is. Popping deselected properties copies every record and looks each field up in the selection
-mask: a fifth of the instructions per record (callgrind), for nothing when every property
-is selected (the usual catalog). `ExactRecordMessages` runs each step only when it can change the record,
-decided once per stream; with a property deselected, or another conformance level, the SDK's
-own functions run as before. Stream maps always run (they are the user's).
+mask: a fifth of the instructions per record (callgrind), for nothing when every property is
+selected (the usual catalog). `ExactRecordMessages` runs each step only when it can change the
+record, decided once per stream; with a property deselected, or another conformance level, the
+SDK's own functions run as before. Stream maps always run (they are the user's).
 """
 
 from __future__ import annotations
@@ -23,24 +23,14 @@ from singer_sdk.helpers._typing import conform_record_data_types
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.singerlib import RecordMessage
 
-if TYPE_CHECKING:
-    import logging
+if TYPE_CHECKING:  # a mixin: the type checker sees the stream class it is mixed into
+    from singer_sdk.streams import Stream as _Stream
+else:
+    _Stream = object
 
-    from singer_sdk.mapper import StreamMap
-    from singer_sdk.singerlib import SelectionMask
 
-
-class ExactRecordMessages:
+class ExactRecordMessages(_Stream):
     """Mix into a Stream (before singer-sdk's classes): its records are typed already."""
-
-    name: str
-    schema: dict[str, Any]
-    effective_schema: dict[str, Any]
-    mask: SelectionMask
-    stream_maps: list[StreamMap]
-    logger: logging.Logger
-    TYPE_CONFORMANCE_LEVEL: TypeConformanceLevel
-    _stream_version: int | None
 
     @cached_property
     def _deselects_properties(self) -> bool:
