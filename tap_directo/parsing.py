@@ -1,10 +1,10 @@
 """Streaming parsers of Directo bodies: records come out while the body is still arriving.
 
 Directo returns whole arrays without pagination (hundreds of thousands of records), so neither
-parser ever holds the body or the list: JSON goes through ijson's C backend, XML through an
-lxml parser target that builds each record from the parse events, with no tree to walk and
-clear (3x faster than `iterparse` + clear of perf-notes.md). Both produce the
-same typed records: XML attribute strings are converted back per the schema types, and
+parser ever holds the body or the list: JSON items are decoded one by one by the standard
+library's C decoder as they complete (json_array.py); XML goes through an lxml parser target
+that builds each record from the parse events, with no tree to walk and clear (3x faster than
+`iterparse` + clear of perf-notes.md). Both produce the same typed records: XML attribute strings are converted back per the schema types, and
 `datafields`/`rows` are lists even with one element. A body that is cut short or does not parse
 raises `ResponseBodyError`, which the client retries.
 """
@@ -13,45 +13,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any, Protocol
+from typing import Any
 
-import ijson
 import requests
 import urllib3
 from lxml import etree
 
-READ_SIZE = 64 * 1024
+from tap_directo.json_array import READ_SIZE, Body, InvalidJsonArray, json_array_items
+
 Record = dict[str, Any]
-
-
-class Body(Protocol):
-    """What the parsers read from: a streamed response (urllib3's) or a file."""
-
-    def read(self, size: int, /) -> bytes: ...
 
 
 class ResponseBodyError(Exception):
     """The body was truncated or malformed: the request must be repeated."""
 
 
-class _Prefixed:
-    """A file whose first bytes were already read (to check the body is an array)."""
-
-    def __init__(self, head: bytes, raw: Body) -> None:
-        self._head = head
-        self._raw = raw
-
-    def read(self, size: int = -1) -> bytes:
-        if size == 0:  # ijson probes with read(0) to tell bytes from str
-            return b""
-        if self._head:
-            head, self._head = self._head, b""
-            return head
-        return self._raw.read(size)
-
-
 _BODY_ERRORS = (
-    ijson.JSONError,
+    InvalidJsonArray,
     etree.XMLSyntaxError,
     urllib3.exceptions.HTTPError,
     requests.exceptions.RequestException,
@@ -62,18 +40,13 @@ _BODY_ERRORS = (
 def parse_json_records(raw: Body) -> Iterator[Record]:
     """Records of a JSON array body (numbers: int, or Decimal to stay exact)."""
     try:
-        head = raw.read(READ_SIZE)
-        start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
-        if start != b"[":
-            snippet = head[:80].decode("utf-8", "replace")
-            raise ResponseBodyError(f"expected a JSON array, got: {snippet!r}")
-        yield from ijson.items(_Prefixed(head, raw), "item", buf_size=READ_SIZE)
+        yield from json_array_items(raw)
     except _BODY_ERRORS as exc:
         raise ResponseBodyError(f"{type(exc).__name__}: {exc}") from exc
 
 
 def to_number(text: str) -> int | Decimal | str:
-    """A Directo XML number as ijson gives it in JSON mode: int, else Decimal (else unchanged)."""
+    """A Directo XML number as JSON mode gives it: int, else Decimal (else unchanged)."""
     try:
         if "." in text or "e" in text or "E" in text:
             return Decimal(text)
