@@ -12,6 +12,10 @@ Printed per variant: records/s and peak RSS (os.wait4 of that child), and the ra
 measured in the same pass (median over passes): of wall time (the issue's figure) and of CPU
 time (user+sys of that child; steadier when other processes share the machine). A benchmark
 that prints figures, not a test.
+
+The children run in a plain shell's environment: without PYTHONDONTWRITEBYTECODE (an installed
+package has its bytecode; an editable checkout would otherwise compile ~70 modules at every
+start) and without PYTHONUNBUFFERED (which would slow the baseline's per-line writes).
 """
 
 from __future__ import annotations
@@ -45,11 +49,16 @@ out.flush()
 """
 
 
+CHILD_ENV = {
+    k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED")
+}
+
+
 def run(cmd: list[str]) -> tuple[float, float, float]:
     """(wall seconds, CPU seconds, peak RSS MB) of one child process, stdout to /dev/null."""
     with open(os.devnull, "wb") as null:
         started = time.perf_counter()
-        child = subprocess.Popen(cmd, stdout=null, stderr=subprocess.PIPE, cwd=ROOT)
+        child = subprocess.Popen(cmd, stdout=null, stderr=subprocess.PIPE, cwd=ROOT, env=CHILD_ENV)
         assert child.stderr is not None
         errors = child.stderr.read()
         _, status, usage = os.wait4(child.pid, 0)
@@ -66,6 +75,7 @@ def items_catalog(config_path: Path, workdir: Path) -> Path:
         capture_output=True,
         check=True,
         cwd=ROOT,
+        env=CHILD_ENV,  # (also writes the bytecode the timed runs then read)
     )
     catalog = json.loads(found.stdout)
     for stream in catalog["streams"]:

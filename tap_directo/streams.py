@@ -39,6 +39,7 @@ from tap_directo.keys import (
     primary_keys_for,
 )
 from tap_directo.lines import LineHandoff
+from tap_directo.message_writer import BufferedRecordsWriter
 from tap_directo.parsing import parse_json_records, parse_xml_records
 from tap_directo.record_messages import ExactRecordMessages
 from tap_directo.resources import RESOURCES_BY_NAME, ROW_FIELDS, Resource, field_types
@@ -97,15 +98,18 @@ class UnknownFieldLog:
             )
 
 
-class DirectoStream(ReportedStreamMixin, Stream):
+class DirectoStream(ReportedStreamMixin, ExactRecordMessages, Stream):
     """Reads Directo for one resource stream: one GET per request, its body parsed as it
     streams in, through the run's DirectoApi (client.py says what each answer means)."""
 
     resource: ClassVar[Resource]
 
-    def __init__(self, tap: Tap, schema: dict[str, Any], api: DirectoApi) -> None:
+    def __init__(
+        self, tap: Tap, schema: dict[str, Any], api: DirectoApi, writer: BufferedRecordsWriter
+    ) -> None:
         super().__init__(tap=tap, name=self.resource.name, schema=schema)
         self.api = api
+        self.record_writer = writer
 
     @property
     def xml(self) -> bool:
@@ -159,7 +163,7 @@ class DirectoStream(ReportedStreamMixin, Stream):
         return self.client.stream(request, read, report=self.report, what=resource.name)
 
 
-class ResourceStream(ExactRecordMessages, DirectoStream):
+class ResourceStream(DirectoStream):
     """One Directo resource, incremental on `ts`; subclasses set `resource` (see build)."""
 
     replication_key = "ts"
@@ -171,9 +175,10 @@ class ResourceStream(ExactRecordMessages, DirectoStream):
         tap: Tap,
         schema: dict[str, Any],
         api: DirectoApi,
+        writer: BufferedRecordsWriter,
         lines: LineHandoff | None = None,
     ) -> None:
-        super().__init__(tap, schema, api)
+        super().__init__(tap, schema, api, writer)
         self.primary_keys = primary_keys_for(self.resource, self.config.get("primary_keys"))
         self.lines = lines  # orders and invoices: where their line stream reads the lines
         self._as_object = bool(self.config.get("datafields_as_object"))
@@ -383,16 +388,19 @@ class ResourceStream(ExactRecordMessages, DirectoStream):
         return ()
 
 
-class RowsStream(ExactRecordMessages, ReportedStreamMixin, Stream):
+class RowsStream(ReportedStreamMixin, ExactRecordMessages, Stream):
     """Lines of orders or invoices: the parent's key plus the line fields, keyed by row_no."""
 
     parent_resource: ClassVar[Resource]
     state_partitioning_keys: ClassVar[list[str]] = []  # one state, not one per document
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
 
-    def __init__(self, tap: Tap, schema: dict[str, Any], lines: LineHandoff) -> None:
+    def __init__(
+        self, tap: Tap, schema: dict[str, Any], lines: LineHandoff, writer: BufferedRecordsWriter
+    ) -> None:
         super().__init__(tap=tap, name=self.parent_resource.rows_stream, schema=schema)
         self.lines = lines  # filled by the parent stream (lines.py)
+        self.record_writer = writer
         parent_keys = primary_keys_for(self.parent_resource, self.config.get("primary_keys"))
         self.primary_keys = [*parent_keys, "row_no"]
 

@@ -197,6 +197,22 @@ class TapDirecto(
         """The session, token bucket and secrets every stream and discovery sample shares."""
         return DirectoApi.from_config(self.config, self.secrets, self.rate_limit_window_seconds)
 
+    @property
+    def record_writer(self) -> BufferedRecordsWriter:
+        """The writer the streams hand their RECORD lines to (message_writer.py)."""
+        writer = self.message_writer
+        if not isinstance(writer, BufferedRecordsWriter):
+            raise TypeError(f"tap-directo writes through BufferedRecordsWriter, not {writer!r}")
+        return writer
+
+    # singer-sdk marks sync_all final; the RECORD lines still gathered must reach stdout even
+    # when no STATE follows them (an unchanged state is not written again).
+    def sync_all(self) -> None:  # type: ignore[misc]
+        try:
+            super().sync_all()
+        finally:
+            self.record_writer.flush()
+
     @cached_property
     def samples(self) -> dict[str, Sample]:
         """Fields found by `infer_schema` (empty unless it is on and no catalog was given)."""
@@ -229,8 +245,10 @@ class TapDirecto(
             if resource.name in DOCUMENT_RESOURCES:
                 schema["properties"].update(document_properties(self.config))
             lines = LineHandoff() if resource.rows_stream else None
-            streams.append(STREAM_CLASSES[resource.name](self, schema, self.api, lines))
+            stream_class = STREAM_CLASSES[resource.name]
+            streams.append(stream_class(self, schema, self.api, self.record_writer, lines))
             if lines is not None:
                 rows = rows_schema(resource, sample.row_fields, parent_keys=keys)
-                streams.append(LINE_STREAM_CLASSES[resource.name](self, rows, lines))
+                line_class = LINE_STREAM_CLASSES[resource.name]
+                streams.append(line_class(self, rows, lines, self.record_writer))
         return streams

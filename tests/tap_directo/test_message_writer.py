@@ -1,17 +1,24 @@
-"""RECORD lines wait in stdout's buffer; the next other message (STATE) flushes them, in order,
-as the same bytes singer-sdk's MsgSpecWriter writes (message_writer.py)."""
+"""RECORD lines wait in the writer's buffer; the next other message (STATE), a full buffer or
+the end of the sync writes them, in order, as the same bytes singer-sdk's MsgSpecWriter writes
+(message_writer.py)."""
 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from contextlib import redirect_stdout
 from datetime import datetime, timezone
 from decimal import Decimal
 
+import pytest
 from singer_sdk.contrib.msgspec import MsgSpecWriter
+from singer_sdk.helpers._state import StateWriter
 from singer_sdk.singerlib import RecordMessage, StateMessage
 
-from tap_directo.message_writer import BufferedRecordsWriter
+from sandbox.common import SandboxServer
+from sandbox.directo import DirectoEmulator
+from tap_directo.message_writer import FLUSH_BYTES, BufferedRecordsWriter
+from tests.tap_directo.harness import config_for, run_tap, sandbox
 
 AT = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=timezone.utc)
 RECORDS = [
@@ -57,3 +64,32 @@ def test_records_reach_stdout_at_the_next_state_as_the_same_bytes() -> None:
     assert [line.split('"type":')[1][:7] for line in lines] == ['"RECORD'] * 4 + ['"STATE"']
     assert '"price":12.50' in lines[0]
     assert '"time_extracted":"2026-01-02T03:04:05.678' in lines[3]
+
+
+def test_records_reach_stdout_in_pieces_before_any_state() -> None:
+    sink = Sink()
+    stdout = io.TextIOWrapper(io.BufferedWriter(sink, buffer_size=1), encoding="utf-8")
+    writer = BufferedRecordsWriter()
+    record = {"code": "x" * 1000}
+    with redirect_stdout(stdout):
+        for _ in range(FLUSH_BYTES // 1000 * 3):
+            writer.write_record("items", record, None, AT)
+        pieces = len(sink.calls)
+        assert 2 <= pieces <= 3  # about every FLUSH_BYTES, not per record
+        writer.flush()
+    lines = b"".join(sink.calls).splitlines()
+    assert len(lines) == FLUSH_BYTES // 1000 * 3
+    assert all(
+        line.startswith(b'{"type":"RECORD","stream":"items","record":{"code":"xx') for line in lines
+    )
+
+
+def test_records_with_no_state_after_them_reach_stdout_at_the_end_of_the_sync(
+    serve: Callable[..., SandboxServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = serve(DirectoEmulator(size=7, rate_limit_per_minute=0))
+    monkeypatch.setattr(StateWriter, "write_state", lambda self, state: None)  # no STATE at all
+    out = run_tap(config_for(server), streams={"items"})
+    assert not out.states
+    expected = [r["code"] for r in sandbox(server).store.records("items")]
+    assert sorted(r["code"] for r in out.records["items"]) == sorted(expected)
