@@ -15,6 +15,7 @@ bookmarks of older runs (other ISO forms, epoch numbers) instead of crashing on 
 from __future__ import annotations
 
 import email.utils
+import re
 import time
 from collections.abc import Collection
 from datetime import datetime, timedelta, timezone
@@ -56,14 +57,21 @@ def response_time(response: requests.Response | None, issued_at: float) -> datet
     return datetime.fromtimestamp(issued_at, tz=timezone.utc)
 
 
+# Directo's own form of ts (format_ts): its text order is its time order, so the largest of
+# them is found by comparing text, and only that one is parsed (not one datetime per record).
+_DIRECTO_FORM = re.compile(
+    r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z"
+).fullmatch
+
+
 class ResponseMark:
     """Tracks one response: its time and the largest `ts` among its records."""
 
     def __init__(self, issued_at: float | None = None) -> None:
         self.issued_at = time.time() if issued_at is None else issued_at
         self.produced_at: datetime | None = None
-        self.max_ts: str | None = None  # the largest ts as sent: repeats of it skip parsing
-        self._max_moment: datetime | None = None
+        self._max_text: str | None = None  # the largest ts in Directo's own form
+        self._max_moment: datetime | None = None  # the largest ts in any other form
 
     def started(self, response: requests.Response) -> None:
         self.produced_at = response_time(response, self.issued_at)
@@ -71,18 +79,20 @@ class ResponseMark:
     def seen(self, ts: object) -> None:
         if ts is None:
             return
-        if ts == self.max_ts:
+        if isinstance(ts, str) and _DIRECTO_FORM(ts):
+            if self._max_text is None or ts > self._max_text:
+                self._max_text = ts
             return
         moment = parse_ts(ts)
         if moment is not None and (self._max_moment is None or moment > self._max_moment):
             self._max_moment = moment
-            self.max_ts = ts if isinstance(ts, str) else None
 
     def produced(self) -> datetime:
         return self.produced_at or datetime.fromtimestamp(self.issued_at, tz=timezone.utc)
 
     def largest_ts(self) -> datetime | None:
-        return self._max_moment
+        moments = [m for m in (parse_ts(self._max_text), self._max_moment) if m is not None]
+        return max(moments) if moments else None
 
 
 class SyncBookmark:

@@ -59,3 +59,26 @@ def test_bookmark_never_moves_back_and_nothing_read_keeps_the_start() -> None:
     assert bookmark.value() == start
     bookmark.completed(mark("Thu, 20 Nov 2025 12:00:00 GMT"))
     assert bookmark.value() == start
+
+
+def test_the_largest_ts_is_the_latest_moment_whatever_forms_the_records_use() -> None:
+    latest = datetime(2025, 3, 1, 9, 30, tzinfo=timezone.utc)
+    forms = [
+        "2025-03-01T08:59:59.999Z",  # Directo's form, compared as text
+        "2025-03-01T11:30:00+02:00",  # the latest moment, in another form
+        "2025-02-28T23:00:00.000Z",
+        "2025-03-01 09:00:00",  # no zone: UTC
+        "2025-13-01T00:00:00.000Z",  # Directo's shape but no date: not the largest
+        "2025-02-30T00:00:00.000Z",
+    ]
+    for order in (forms, forms[::-1]):
+        assert mark(None, *order).largest_ts() == latest
+    directo_only = [
+        "2025-03-01T09:00:00.000Z",
+        "2025-03-01T10:15:00.123Z",
+        "2024-12-31T23:59:59.999Z",
+    ]
+    assert mark(None, *directo_only).largest_ts() == datetime(
+        2025, 3, 1, 10, 15, 0, 123000, tzinfo=timezone.utc
+    )
+    assert mark(None).largest_ts() is None
