@@ -38,3 +38,25 @@ def test_deselected_properties_leave_every_record(serve: Serve) -> None:
             {k: v for k, v in r.items() if k not in names} for r in whole.records[stream]
         ], stream
     assert partial.records["orders"] == whole.records["orders"]
+
+
+def test_flattening_and_an_alias_still_apply(serve: Serve) -> None:
+    server = serve(DirectoEmulator(size=12, rate_limit_per_minute=0))
+    source = {r["code"]: r for r in sandbox(server).store.records("items")}
+    with_codes = [r for r in source.values() if r.get("datafields")]
+    assert with_codes
+    flat = run_tap(
+        config_for(
+            server, datafields_as_object=True, flattening_enabled=True, flattening_max_depth=1
+        ),
+        streams={"items"},
+    )
+    for record in flat.records["items"]:
+        assert "datafields" not in record
+        for field in source[record["code"]].get("datafields") or []:
+            assert record[f"datafields__{field['code']}"] == field["content"]
+    renamed = run_tap(
+        config_for(server, stream_maps={"items": {"__alias__": "products"}}), streams={"items"}
+    )
+    assert "items" not in renamed.records
+    assert sorted(r["code"] for r in renamed.records["products"]) == sorted(source)
