@@ -20,7 +20,7 @@ compares None with every Decimal.)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -90,26 +90,23 @@ class Shape:
         self._on_unknown = on_unknown
         self._extra_types = extra_types
         self._learned: Mapping[str, str] | None = None
-        self._plans: dict[tuple[tuple[str, ...], tuple[type, ...]], Plan] = {}
+        self._plans: dict[Hashable, Plan] = {}
 
     def _order(self, keys: tuple[str, ...]) -> tuple[str, ...] | None:
         rank, last = self._rank, len(self._rank)
         ordered = tuple(sorted(keys, key=lambda k: (rank.get(k, last), k)))
         return None if ordered == keys else ordered
 
-    def _plan(self, keys: tuple[str, ...], kinds: tuple[type, ...]) -> Plan:
+    def _plan(self, keys: tuple[str, ...], record: Record) -> Plan:
         accepted = self._accepted
-        if self._json:  # declared fields of another JSON type
-            wrong = tuple(
-                k
-                for k, c in zip(keys, kinds, strict=True)
-                if k in accepted and c not in accepted[k]
-            )
-        else:  # XML text of fields outside the schema
-            wrong = tuple(
-                k for k, c in zip(keys, kinds, strict=True) if k not in accepted and c is str
-            )
         unknown = any(k not in accepted for k in keys)
+        if not self._json:  # XML: fields outside the schema (their text may be a number)
+            wrong = tuple(k for k in keys if k not in accepted)
+            return False, wrong, self._order(keys), unknown
+        kinds = tuple(map(type, record.values()))  # JSON: declared fields of another type
+        wrong = tuple(
+            k for k, c in zip(keys, kinds, strict=True) if k in accepted and c not in accepted[k]
+        )
         return _NONE in kinds, wrong, self._order(keys), unknown
 
     def _converter(self, name: str) -> Callable[[Any], Any] | None:
@@ -122,10 +119,12 @@ class Shape:
 
     def __call__(self, record: Record) -> Record:
         keys = tuple(record)
-        signature = (keys, tuple(map(type, record.values())))
+        # JSON: the names and the value types decide; XML gives text (or lists and objects of
+        # it) for a field whatever it holds, so its names decide (conversions check for text).
+        signature = (keys, tuple(map(type, record.values()))) if self._json else keys
         plan = self._plans.get(signature)
         if plan is None:
-            plan = self._plan(*signature)
+            plan = self._plan(keys, record)
             if len(self._plans) < _CACHE_LIMIT:
                 self._plans[signature] = plan
         nulls, wrong, order, unknown = plan
@@ -135,10 +134,12 @@ class Shape:
             self._on_unknown(record)
         if wrong:
             for name in wrong:
+                value = record[name]
+                if not self._json and value.__class__ is not str:
+                    continue  # XML: only text is to be typed (a list of lines stays as it is)
                 convert = self._converter(name)
                 if convert is None:  # a declared array/object, or text that stays text
                     continue
-                value = record[name]
                 if value.__class__ is str and not value.strip():
                     del record[name]  # "" for a number: missing, as an empty XML attribute
                 else:
