@@ -47,8 +47,7 @@ class BufferedRecordsWriter(MsgSpecWriter):
             self._write_lines()
 
     def write_message(self, message: Message) -> None:
-        if message.__class__ is RecordMessage:
-            assert isinstance(message, RecordMessage)  # (for the type checker)
+        if isinstance(message, RecordMessage):  # (the streams call write_record themselves)
             self.write_record(
                 message.stream, message.record, message.version, message.time_extracted
             )

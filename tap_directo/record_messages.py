@@ -37,9 +37,9 @@ else:
 
 
 class ExactRecordMessages(_Stream):
-    """Mix into a Stream (before singer-sdk's classes): its records are typed already.
-
-    The stream sets `record_writer` (the tap's writer) at construction.
+    """Mix into a Stream (before singer-sdk's classes, after ReportedStreamMixin, which counts
+    each record and then calls this): its records are typed already. The stream sets
+    `record_writer` (the tap's writer) at construction.
     """
 
     record_writer: BufferedRecordsWriter

@@ -89,7 +89,16 @@ def test_records_with_no_state_after_them_reach_stdout_at_the_end_of_the_sync(
 ) -> None:
     server = serve(DirectoEmulator(size=7, rate_limit_per_minute=0))
     monkeypatch.setattr(StateWriter, "write_state", lambda self, state: None)  # no STATE at all
+    started = datetime.now(timezone.utc).replace(microsecond=0)
     out = run_tap(config_for(server), streams={"items"})
+    ended = datetime.now(timezone.utc)
     assert not out.states
+    extracted = [
+        datetime.fromisoformat(m["time_extracted"].replace("Z", "+00:00"))
+        for m in out.messages
+        if m["type"] == "RECORD"
+    ]
+    assert extracted
+    assert all(started <= moment <= ended for moment in extracted)
     expected = [r["code"] for r in sandbox(server).store.records("items")]
     assert sorted(r["code"] for r in out.records["items"]) == sorted(expected)
