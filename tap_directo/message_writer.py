@@ -5,7 +5,8 @@ singer-sdk's MsgSpecWriter flushes stdout after every message: one system call p
 A RECORD line only has to reach the target before the STATE message that covers it, so RECORD
 lines gather in this writer's buffer and go out in pieces of about 64 KB, or before the next
 other message (STATE, SCHEMA, ACTIVATE_VERSION, which the SDK's writer writes and flushes as
-before), or at the end of the sync (`flush`). Same bytes, same order.
+before), or at the end of the sync (`flush`), or, should a run end another way (singer-sdk's
+`--test` dry run), when the interpreter exits. Same bytes, same order.
 
 `write_record` is the streams' way in (record_messages.py): the line is encoded from the
 record's parts, without building a RecordMessage to take apart again.
@@ -13,6 +14,8 @@ record's parts, without building a RecordMessage to take apart again.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import sys
 from datetime import datetime
 from typing import Any
@@ -30,6 +33,7 @@ class BufferedRecordsWriter(MsgSpecWriter):
     def __init__(self) -> None:
         super().__init__()
         self._lines = bytearray()
+        atexit.register(self._write_lines_at_exit)
 
     def write_record(
         self, stream: str, record: dict[str, Any], version: int | None, extracted: datetime | None
@@ -64,3 +68,9 @@ class BufferedRecordsWriter(MsgSpecWriter):
         if self._lines:
             sys.stdout.buffer.write(self._lines)
             self._lines.clear()
+
+    def _write_lines_at_exit(self) -> None:
+        if self._lines:
+            with contextlib.suppress(OSError, ValueError):  # the reader is gone: nothing to do
+                self._write_lines()
+                sys.stdout.flush()

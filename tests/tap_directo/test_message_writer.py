@@ -5,10 +5,14 @@ the end of the sync writes them, in order, as the same bytes singer-sdk's MsgSpe
 from __future__ import annotations
 
 import io
+import json
+import subprocess
+import sys
 from collections.abc import Callable
 from contextlib import redirect_stdout
 from datetime import datetime, timezone
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from singer_sdk.contrib.msgspec import MsgSpecWriter
@@ -20,6 +24,7 @@ from sandbox.directo import DirectoEmulator
 from tap_directo.message_writer import FLUSH_BYTES, BufferedRecordsWriter
 from tests.tap_directo.harness import config_for, run_tap, sandbox
 
+ROOT = Path(__file__).resolve().parents[2]
 AT = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=timezone.utc)
 RECORDS = [
     RecordMessage(stream="items", record={"code": str(n), "price": Decimal("12.50")}, version=7)
@@ -102,3 +107,23 @@ def test_records_with_no_state_after_them_reach_stdout_at_the_end_of_the_sync(
     assert all(started <= moment <= ended for moment in extracted)
     expected = [r["code"] for r in sandbox(server).store.records("items")]
     assert sorted(r["code"] for r in out.records["items"]) == sorted(expected)
+
+
+def test_records_still_gathered_when_the_interpreter_exits_reach_stdout() -> None:
+    script = (
+        "import datetime, sys\n"
+        "from tap_directo.message_writer import BufferedRecordsWriter\n"
+        "writer = BufferedRecordsWriter()\n"
+        "at = datetime.datetime(2026, 1, 2, tzinfo=datetime.timezone.utc)\n"
+        "for n in range(3):\n"
+        "    writer.write_record('items', {'code': str(n)}, None, at)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, check=True, cwd=ROOT, text=True
+    )
+    assert [json.loads(line)["record"]["code"] for line in done.stdout.splitlines()] == [
+        "0",
+        "1",
+        "2",
+    ]
+    assert done.stderr == ""
