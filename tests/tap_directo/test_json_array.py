@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 
 from sandbox.directo import DirectoEmulator
+from sandbox.directo_render import render_json
 from tap_directo.json_array import READ_SIZE, InvalidJsonArray, json_array_items
 
 
@@ -33,8 +34,9 @@ def whole(body: bytes) -> list:
 
 
 def sandbox_body(resource: str, size: int) -> bytes:
-    emulator = DirectoEmulator(size=size, rate_limit_per_minute=0)
-    return b"".join(emulator._body(resource, [], False, []))
+    """The sandbox's records of `resource` as Directo's JSON body renders them."""
+    store = DirectoEmulator(size=size, rate_limit_per_minute=0).store
+    return b"".join(render_json(store.records(resource), serve_ts=True))
 
 
 @pytest.fixture(scope="module")
